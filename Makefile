@@ -1,0 +1,158 @@
+# hvguest: one plain Makefile (DESIGN.md). `make`, `make check`,
+# `make check SANITIZE=1`, `make install DESTDIR=… PREFIX=…`, `make demo`,
+# `make bench`, `make fuzz`.
+
+VERSION     := 0.1.0
+PREFIX      ?= /usr
+SBINDIR     ?= $(PREFIX)/sbin
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+SYSCONFDIR  ?= /etc
+LOCALSTATEDIR ?= /var
+RUNSTATEDIR ?= /run
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+DESTDIR     ?=
+
+CC          ?= cc
+CLANG       ?= clang
+PKG_CONFIG  ?= pkg-config
+DEPS        := libsystemd inih cunit
+
+ifeq ($(SANITIZE),1)
+BUILD       ?= build-san
+SAN_FLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD       ?= build
+SAN_FLAGS   :=
+endif
+
+WARN        := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+PATHS       := -DHVGUEST_VERSION='"$(VERSION)"' \
+               -DHVGUEST_SYSCONFDIR='"$(SYSCONFDIR)"' \
+               -DHVGUEST_LOCALSTATEDIR='"$(LOCALSTATEDIR)"' \
+               -DHVGUEST_RUNSTATEDIR='"$(RUNSTATEDIR)"'
+CFLAGS      ?= -O2 -g
+ALL_CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(WARN) $(PATHS) -Ilib $(SAN_FLAGS) $(CFLAGS) \
+               $(shell $(PKG_CONFIG) --cflags libsystemd inih 2>/dev/null)
+LDLIBS_SYS  := $(shell $(PKG_CONFIG) --libs libsystemd inih 2>/dev/null)
+LDLIBS_CUNIT:= $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null)
+ALL_LDFLAGS := $(SAN_FLAGS) $(LDFLAGS)
+
+LIB_SRCS    := $(wildcard lib/*.c)
+LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB         := $(BUILD)/libhvguest.a
+
+KVPD_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemons/kvp/*.c))
+HOSTSIM_OBJS:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/hv-hostsim/*.c))
+HVKVP_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/hv-kvp/*.c))
+
+PROGS       := $(BUILD)/hypervkvpd $(BUILD)/hv-hostsim
+ifneq ($(HVKVP_OBJS),)
+PROGS       += $(BUILD)/hv-kvp
+endif
+
+UNIT_SRCS   := $(wildcard tests/unit/test-*.c)
+UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_REPLAY := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/%-replay)
+FUZZ_BINS   := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+BENCH_SRCS  := $(wildcard bench/*.c)
+BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+MANPAGES    := $(wildcard man/*.[0-9].in)
+MAN_OUT     := $(MANPAGES:man/%.in=$(BUILD)/man/%)
+
+.PHONY: all check check-unit check-fuzz check-integration install demo bench fuzz clean deps format-check lint-man
+
+all: deps-present $(PROGS) $(MAN_OUT)
+
+# A missing build dependency is installed (apt-get or dnf) before anything is
+# compiled, so that `make demo` and `make check` work on a fresh machine.
+.PHONY: deps-present
+deps-present:
+	@$(PKG_CONFIG) --exists $(DEPS) 2>/dev/null || packaging/install-build-deps
+
+deps:
+	packaging/install-build-deps
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/hypervkvpd: $(KVPD_OBJS) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_SYS)
+
+$(BUILD)/hv-hostsim: $(HOSTSIM_OBJS) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_SYS)
+
+$(BUILD)/hv-kvp: $(HVKVP_OBJS) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_SYS)
+
+$(BUILD)/tests/test-%: $(BUILD)/tests/unit/test-%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_SYS) $(LDLIBS_CUNIT)
+
+# Fuzz targets: replayed over their seed corpus by `make check` (any
+# compiler), fuzzed for real by `make fuzz` (clang + libFuzzer).
+$(BUILD)/tests/fuzz-%-replay: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/replay-main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_SYS)
+
+build-fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRCS) $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=gnu11 -D_GNU_SOURCE $(PATHS) -Ilib -g -O1 \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LDLIBS_SYS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_SYS)
+
+# The LD_PRELOAD shim for running the upstream daemons against hv-hostsim.
+$(BUILD)/bench/vmbus-shim.so: bench/shim/vmbus-shim.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
+
+# Man pages: mdoc sources with @PATHS@ substituted from this Makefile.
+$(BUILD)/man/%: man/%.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' \
+	    -e 's|@RUNSTATEDIR@|$(RUNSTATEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+check: all $(UNIT_BINS) $(FUZZ_REPLAY) $(BENCH_BINS)
+	BUILD=$(BUILD) tests/run-all.sh
+
+fuzz: deps-present $(FUZZ_BINS)
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} tests/fuzz/run-fuzz.sh $(FUZZ_BINS)
+
+bench: all $(BENCH_BINS) $(BUILD)/bench/vmbus-shim.so
+	BUILD=$(BUILD) bench/run.sh
+
+demo: all
+	BUILD=$(BUILD) tests/demo.sh
+
+lint-man: $(MAN_OUT)
+	mandoc -Tlint -W warning $(MAN_OUT)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/hvguest/hvguest.conf.d
+	install -m 0755 $(BUILD)/hypervkvpd $(DESTDIR)$(SBINDIR)/hypervkvpd
+	install -m 0755 $(BUILD)/hv-hostsim $(DESTDIR)$(BINDIR)/hv-hostsim
+	[ ! -e $(BUILD)/hv-kvp ] || install -m 0755 $(BUILD)/hv-kvp $(DESTDIR)$(BINDIR)/hv-kvp
+	for m in $(MAN_OUT); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	[ -e $(DESTDIR)$(SYSCONFDIR)/hvguest/hvguest.conf ] || \
+		install -m 0644 conf/hvguest.conf $(DESTDIR)$(SYSCONFDIR)/hvguest/hvguest.conf
+	for u in systemd/*.service; do [ -e "$$u" ] || continue; install -D -m 0644 $$u $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+
+format-check:
+	clang-format --dry-run --Werror lib/*.[ch] daemons/*/*.[ch] tools/*/*.[ch]
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The five KVP pool files (.kvp_pool_0 … _4) in the on-disk format shared
+ * with upstream's daemon, cloud-init, azure-init and hv-kvp: a flat array
+ * of 2560-byte records (512-byte key, 2048-byte value, NUL-padded UTF-8).
+ *
+ * An in-memory index makes every operation O(1) amortised; the file is
+ * re-read only when another program changed it. Writers take both flock()
+ * and an fcntl OFD lock; readers take shared locks.
+ */
+#ifndef HVGUEST_KVP_STORE_H
+#define HVGUEST_KVP_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv_abi.h"
+
+#define KVP_POOL_FILE_FMT ".kvp_pool_%u"
+
+struct kvp_store;
+
+struct kvp_store_options {
+	unsigned file_mode; /* mode of pool files we create (0644 default) */
+	bool sync;          /* fdatasync after each write */
+	bool read_only;     /* open O_RDONLY, never create (hv-kvp list/get) */
+};
+
+/*
+ * Open (creating the directory 0755 and missing files with file_mode, never
+ * writing to an existing one) the five pools in dir. Returns 0 or -errno.
+ */
+int kvp_store_open(const char *dir, const struct kvp_store_options *opts, struct kvp_store **ret);
+struct kvp_store *kvp_store_free(struct kvp_store *s);
+
+/*
+ * All take pool < KVP_POOL_COUNT and NUL-terminated key (< 512 bytes) and
+ * value (< 2048 bytes). Return 0, -ENOENT (no such key / index past the
+ * end), -EINVAL (bad pool or size), or another -errno (I/O, lock).
+ * Outputs are written only on success.
+ */
+int kvp_store_get(struct kvp_store *s, unsigned pool, const char *key,
+		  char ret_value[KVP_VALUE_MAX]);
+int kvp_store_set(struct kvp_store *s, unsigned pool, const char *key, const char *value);
+int kvp_store_delete(struct kvp_store *s, unsigned pool, const char *key);
+int kvp_store_enumerate(struct kvp_store *s, unsigned pool, uint32_t index,
+			char ret_key[KVP_KEY_MAX], char ret_value[KVP_VALUE_MAX]);
+int kvp_store_count(struct kvp_store *s, unsigned pool, size_t *ret_count);
+
+/*
+ * Pool-file decoding, pure (no I/O), for the loader and its fuzzer: decode
+ * one 2560-byte record into NUL-terminated key and value. Returns 0, or
+ * -EINVAL for a record that cannot be served (e.g. empty key).
+ */
+int kvp_record_decode(const uint8_t rec[KVP_RECORD_SIZE], char ret_key[KVP_KEY_MAX],
+		      char ret_value[KVP_VALUE_MAX]);
+
+#endif
