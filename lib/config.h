@@ -65,10 +65,10 @@ int config_init(struct hv_config *c);
 void config_done(struct hv_config *c);
 
 /*
- * Parse one INI file, then (for the default main file) every
- * <file>.d/ *.conf drop-in in name order. A missing file is not an error
- * when must_exist is false. On a bad line returns -EINVAL and, if
- * ret_error is set, a message "FILE:LINE: ..." (caller frees).
+ * Parse one INI file. A missing file is not an error when must_exist is
+ * false. On a bad line returns -EINVAL and, if ret_error is set, a message
+ * "FILE:LINE: ..." (caller frees). config_load_dropins() then reads every
+ * <main_path>.d/ *.conf in name order.
  */
 int config_load_file(struct hv_config *c, const char *path, bool must_exist, char **ret_error);
 int config_load_dropins(struct hv_config *c, const char *main_path, char **ret_error);
