@@ -418,6 +418,16 @@ static const char *const *exclude_globs(const struct osinfo *o)
 	return o->exclude ? (const char *const *)o->exclude : osinfo_default_exclude_ifaces;
 }
 
+int osinfo_auto_index(const char *key, uint32_t *ret_index)
+{
+	for (uint32_t i = 0; i < ELEMENTSOF(auto_keys); i++)
+		if (strcmp(auto_keys[i], key) == 0) {
+			*ret_index = i;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 int osinfo_auto_item(struct osinfo *o, uint32_t index, const char *is_version,
 		     char ret_key[KVP_KEY_MAX], char ret_value[KVP_VALUE_MAX])
 {

@@ -31,6 +31,9 @@ struct osinfo *osinfo_free(struct osinfo *o);
 int osinfo_auto_item(struct osinfo *o, uint32_t index, const char *is_version,
 		     char ret_key[KVP_KEY_MAX], char ret_value[KVP_VALUE_MAX]);
 
+/* The index of an AUTO pool key (exact name), or -ENOENT. Pure, no lookups. */
+int osinfo_auto_index(const char *key, uint32_t *ret_index);
+
 /* The default interface exclusion globs (NULL-terminated). */
 extern const char *const osinfo_default_exclude_ifaces[];
 

@@ -33,13 +33,14 @@ static int op_get(struct kvpd *ctx, const struct kvp_request *req, struct hv_kvp
 	int r;
 
 	if (pool_is_generated(req->pool)) {
-		for (uint32_t i = 0;; i++) {
-			r = osinfo_auto_item(ctx->osinfo, i, ctx->is_version, key, value);
-			if (r < 0)
-				return r; /* -ENOENT past the last item: not found */
-			if (strcmp(key, req->key) == 0)
-				break;
-		}
+		/* Find the item by name first, so that only that one value is computed. */
+		uint32_t index;
+		r = osinfo_auto_index(req->key, &index);
+		if (r < 0)
+			return r;
+		r = osinfo_auto_item(ctx->osinfo, index, ctx->is_version, key, value);
+		if (r < 0)
+			return r;
 	} else {
 		r = kvp_store_get(ctx->store, req->pool, req->key, value);
 		if (r < 0)

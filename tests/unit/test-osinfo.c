@@ -860,7 +860,30 @@ __attribute__((constructor)) static void child_dispatch(void)
 	exit(2);
 }
 
+/* GET on pool 2 finds an item by its exact name, and only by it. */
+static void test_auto_index(void)
+{
+	static const char *const keys[] = {
+		"FullyQualifiedDomainName", "IntegrationServicesVersion", "NetworkAddressIPv4",
+		"NetworkAddressIPv6",	    "OSBuildNumber",		  "OSName",
+		"OSMajorVersion",	    "OSMinorVersion",		  "OSVersion",
+		"ProcessorArchitecture",
+	};
+	uint32_t index = 99;
+
+	for (uint32_t i = 0; i < ELEMENTSOF(keys); i++) {
+		CU_ASSERT_EQUAL(osinfo_auto_index(keys[i], &index), 0);
+		CU_ASSERT_EQUAL(index, i);
+	}
+	index = 99;
+	CU_ASSERT_EQUAL(osinfo_auto_index("osname", &index), -ENOENT);
+	CU_ASSERT_EQUAL(osinfo_auto_index("OSName ", &index), -ENOENT);
+	CU_ASSERT_EQUAL(osinfo_auto_index("", &index), -ENOENT);
+	CU_ASSERT_EQUAL(index, 99);
+}
+
 static const struct unit_test tests[] = {
+	{ "auto_index", test_auto_index },
 	{ "osrelease_parse", test_osrelease_parse },
 	{ "osrelease_edges", test_osrelease_edges },
 	{ "osrelease_fixtures", test_osrelease_fixtures },
