@@ -56,4 +56,37 @@ int kvp_store_count(struct kvp_store *s, unsigned pool, size_t *ret_count);
 int kvp_record_decode(const uint8_t rec[KVP_RECORD_SIZE], char ret_key[KVP_KEY_MAX],
 		      char ret_value[KVP_VALUE_MAX]);
 
+/*
+ * Additions (hv-kvp and tests). kvp_store_open_file() opens one pool file
+ * by path (created with file_mode unless read_only; its directory is not
+ * created) and serves it as pool 0; the other pool numbers give -EINVAL.
+ */
+int kvp_store_open_file(const char *path, const struct kvp_store_options *opts,
+			struct kvp_store **ret);
+
+/* How long a lock attempt waits before -ETIMEDOUT (default 2000 ms). */
+void kvp_store_set_lock_timeout(struct kvp_store *s, unsigned timeout_ms);
+
+/* Detect changes by stat() alone from now on (tests of the fallback path). */
+void kvp_store_disable_inotify(struct kvp_store *s);
+
+struct kvp_store_stats {
+	uint64_t reloads; /* whole-file re-reads, the initial one included */
+	uint64_t reopens; /* the name pointed at a new file and it was re-opened */
+	size_t records;   /* records in the in-memory copy (ENUMERATE's count) */
+	bool inotify;     /* changes are noticed by inotify, not by stat() */
+};
+int kvp_store_get_stats(struct kvp_store *s, unsigned pool, struct kvp_store_stats *ret);
+
+/*
+ * For an event loop: the inotify fd (-1 when changes are found by stat()).
+ * A caller that polls it at a higher priority than the channel, and calls
+ * kvp_store_process_events() whenever it is readable, may turn on
+ * trust_events: GET and ENUMERATE then make no system call at all while
+ * nothing changed. Writes look at the events under their lock regardless.
+ */
+int kvp_store_event_fd(struct kvp_store *s);
+void kvp_store_process_events(struct kvp_store *s);
+void kvp_store_set_trust_events(struct kvp_store *s, bool on);
+
 #endif

@@ -1,0 +1,620 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The pool store: opening the five files, noticing other programs' changes
+ * (inotify, with stat() as the fallback), and the public GET/SET/DELETE/
+ * ENUMERATE. docs/pool-store.md explains the choices.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kvp_pool.h"
+#include "kvp_store.h"
+#include "macro.h"
+
+#define LOCK_TIMEOUT_MS_DEFAULT 2000u
+#define REOPEN_TRIES 3
+
+/*
+ * Content changes always raise IN_MODIFY (write, truncate); IN_CLOSE_WRITE
+ * also covers writers through mmap. The rest mean the name may now lead to
+ * another file (unlink, rename away), which the directory watch completes
+ * (a new file created or renamed onto the name).
+ */
+#define FILE_EVENTS (IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF)
+#define DIR_EVENTS (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR)
+
+struct kvp_store {
+	struct kvp_pool pools[KVP_POOL_COUNT];
+	unsigned npools;
+	int ifd;    /* inotify, -1 when unavailable: stat() fallback */
+	int dir_wd; /* watch on the directory, -1 when none */
+	unsigned file_mode;
+	unsigned lock_timeout_ms;
+	bool sync, read_only;
+	bool trust_events; /* the caller drains ifd when it is readable */
+};
+
+int kvp_record_decode(const uint8_t rec[KVP_RECORD_SIZE], char ret_key[KVP_KEY_MAX],
+		      char ret_value[KVP_VALUE_MAX])
+{
+	size_t kl = strnlen((const char *)rec, KVP_KEY_MAX);
+	if (kl == 0 || kl == KVP_KEY_MAX)
+		return -EINVAL;
+
+	/* A value without NUL is cut at 2047 bytes, as the host gets far less anyway. */
+	const char *v = (const char *)rec + KVP_KEY_MAX;
+	size_t vl = strnlen(v, KVP_VALUE_MAX - 1);
+
+	memcpy(ret_key, rec, kl);
+	memset(ret_key + kl, 0, KVP_KEY_MAX - kl);
+	memcpy(ret_value, v, vl);
+	memset(ret_value + vl, 0, KVP_VALUE_MAX - vl);
+	return 0;
+}
+
+static const char *pool_name(const struct kvp_pool *p)
+{
+	const char *slash = strrchr(p->path, '/');
+	return slash ? slash + 1 : p->path;
+}
+
+static bool pool_watched(const struct kvp_store *s, const struct kvp_pool *p)
+{
+	return s->ifd >= 0 && s->dir_wd >= 0 && (p->fd < 0 || p->wd >= 0);
+}
+
+/* Open the pool's file, creating it (with the exact mode) if writable and missing. */
+static int open_pool_fd(const struct kvp_store *s, const char *path, int *ret_fd)
+{
+	/* O_NONBLOCK: something that is not a regular file must not hang us. */
+	int flags = (s->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	for (int tries = 0; fd < 0; tries++) {
+		fd = open(path, flags);
+		if (fd >= 0)
+			break;
+		if (errno != ENOENT)
+			return -errno;
+		if (s->read_only) {
+			*ret_fd = -1; /* an absent pool reads as empty */
+			return 0;
+		}
+		fd = open(path, flags | O_CREAT | O_EXCL, (mode_t)s->file_mode);
+		if (fd >= 0) {
+			/* The umask must not loosen or tighten the mode readers rely on. */
+			if (fchmod(fd, (mode_t)s->file_mode) < 0)
+				return -errno;
+			break;
+		}
+		if (errno != EEXIST || tries > REOPEN_TRIES)
+			return -errno;
+	}
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static void pool_watch(struct kvp_store *s, struct kvp_pool *p)
+{
+	char proc[64];
+
+	p->wd = -1;
+	if (s->ifd < 0 || p->fd < 0)
+		return;
+	/* Through the fd, so the watch is on the inode we opened, not the name's. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p->fd);
+	p->wd = inotify_add_watch(s->ifd, proc, FILE_EVENTS);
+	if (p->wd < 0)
+		p->wd = inotify_add_watch(s->ifd, p->path, FILE_EVENTS);
+}
+
+static void mark_all(struct kvp_store *s)
+{
+	for (unsigned i = 0; i < s->npools; i++)
+		s->pools[i].stale = s->pools[i].recheck = true;
+}
+
+static void handle_event(struct kvp_store *s, const struct inotify_event *ev)
+{
+	if (ev->mask & IN_Q_OVERFLOW) {
+		mark_all(s);
+		return;
+	}
+	if (ev->wd == s->dir_wd) {
+		if (ev->mask & IN_IGNORED) {
+			s->dir_wd = -1; /* directory gone: stat() from now on */
+			mark_all(s);
+			return;
+		}
+		for (unsigned i = 0; ev->len && i < s->npools; i++)
+			if (strcmp(ev->name, pool_name(&s->pools[i])) == 0)
+				s->pools[i].recheck = true;
+		return;
+	}
+	for (unsigned i = 0; i < s->npools; i++) {
+		struct kvp_pool *p = &s->pools[i];
+		if (p->wd != ev->wd)
+			continue;
+		if (ev->mask & (IN_MODIFY | IN_CLOSE_WRITE))
+			p->stale = true;
+		if (ev->mask & (IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF))
+			p->recheck = true;
+		if (ev->mask & IN_IGNORED) {
+			p->wd = -1;
+			p->recheck = true;
+		}
+	}
+}
+
+/* Read every queued event without blocking; usually a single EAGAIN read. */
+static void drain_events(struct kvp_store *s)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	while (s->ifd >= 0) {
+		ssize_t n = read(s->ifd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			/* Events may be lost: trust nothing. */
+			mark_all(s);
+			return;
+		}
+		for (char *q = buf; q < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)q;
+			handle_event(s, ev);
+			q += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+static bool ts_eq(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/*
+ * Has the pool changed since the copy was made? Sets stale and recheck.
+ * With inotify, a read costs one read(2) of the event queue; writers, who
+ * pay for locks anyway, also compare fstat()'s size and inode (a second
+ * opinion, e.g. for a filesystem whose remote changes raise no events).
+ */
+static void pool_check(struct kvp_store *s, struct kvp_pool *p, bool writing)
+{
+	struct stat st;
+
+	if (pool_watched(s, p)) {
+		if (writing || !s->trust_events)
+			drain_events(s);
+		if (writing && !p->stale && !p->recheck && p->fd >= 0 &&
+		    (fstat(p->fd, &st) < 0 || st.st_ino != p->ino || st.st_size != p->size))
+			p->stale = true;
+		return;
+	}
+
+	/* Without inotify: one stat() of the name (this also sees renames). */
+	if (stat(p->path, &st) < 0) {
+		if (p->fd >= 0 || errno != ENOENT)
+			p->recheck = true;
+		return;
+	}
+	if (p->fd < 0 || st.st_dev != p->dev || st.st_ino != p->ino)
+		p->recheck = true;
+	else if (st.st_size != p->size || !ts_eq(st.st_mtim, p->mtime) ||
+		 !ts_eq(st.st_ctim, p->ctime))
+		p->stale = true;
+}
+
+/* The name may lead to a different file now: follow it. */
+static int pool_reopen(struct kvp_store *s, struct kvp_pool *p)
+{
+	struct stat cur, now;
+	int fd, r;
+
+	if (p->fd >= 0 && fstat(p->fd, &cur) == 0 && stat(p->path, &now) == 0 &&
+	    cur.st_dev == now.st_dev && cur.st_ino == now.st_ino) {
+		if (p->wd < 0)
+			pool_watch(s, p);
+		p->recheck = false;
+		p->stale = true;
+		return 0;
+	}
+
+	r = open_pool_fd(s, p->path, &fd);
+	if (r < 0)
+		return r;
+	if (p->wd >= 0 && s->ifd >= 0)
+		inotify_rm_watch(s->ifd, p->wd);
+	safe_close(p->fd);
+	p->fd = fd;
+	pool_watch(s, p);
+	p->recheck = false;
+	p->stale = true;
+	p->reopens++;
+	return 0;
+}
+
+static int pool_follow(struct kvp_store *s, struct kvp_pool *p)
+{
+	pool_check(s, p, false);
+	for (int tries = 0; p->recheck; tries++) {
+		int r = pool_reopen(s, p);
+		if (r < 0)
+			return r;
+		if (tries >= REOPEN_TRIES)
+			break;
+		pool_check(s, p, false);
+	}
+	return 0;
+}
+
+/* Make the in-memory copy current, for reading. */
+static int pool_fresh(struct kvp_store *s, struct kvp_pool *p)
+{
+	int r = pool_follow(s, p);
+	if (r < 0)
+		return r;
+	if (!p->stale)
+		return 0;
+	if (p->fd < 0)
+		return kvp_pool_load(p);
+	r = kvp_pool_lock(p->fd, false, s->lock_timeout_ms);
+	if (r < 0)
+		return r;
+	r = kvp_pool_load(p);
+	kvp_pool_unlock(p->fd);
+	return r;
+}
+
+/* Take the write locks and make the copy current under them. */
+static int pool_begin_write(struct kvp_store *s, struct kvp_pool *p)
+{
+	if (s->read_only)
+		return -EROFS;
+	for (int tries = 0;; tries++) {
+		/* Events are looked at once, under the lock; a rename seen there loops. */
+		if (p->recheck || p->fd < 0) {
+			int r = pool_reopen(s, p);
+			if (r < 0)
+				return r;
+		}
+		if (p->fd < 0)
+			return -EBADF;
+		int r = kvp_pool_lock(p->fd, true, s->lock_timeout_ms);
+		if (r < 0)
+			return r;
+		/* Anything seen now was written by someone else: re-read first. */
+		pool_check(s, p, true);
+		if (p->recheck && tries < REOPEN_TRIES) {
+			kvp_pool_unlock(p->fd);
+			continue;
+		}
+		if (p->stale) {
+			r = kvp_pool_load(p);
+			if (r < 0) {
+				kvp_pool_unlock(p->fd);
+				return r;
+			}
+		}
+		return 0;
+	}
+}
+
+static int pool_end_write(struct kvp_store *s, struct kvp_pool *p, int r, bool wrote)
+{
+	struct stat st;
+
+	if (wrote && r >= 0 && s->sync && fdatasync(p->fd) < 0)
+		r = -errno;
+	if (wrote && pool_watched(s, p)) {
+		/* Still under our lock, so this pool's events are our own. */
+		bool stale = p->stale;
+		drain_events(s);
+		p->stale = stale;
+	} else if (wrote && !p->stale && fstat(p->fd, &st) == 0) {
+		p->size = st.st_size;
+		p->mtime = st.st_mtim;
+		p->ctime = st.st_ctim;
+	}
+	kvp_pool_unlock(p->fd);
+	return r;
+}
+
+static int check_key(const char *key, size_t *ret_len)
+{
+	if (!key)
+		return -EINVAL;
+	size_t kl = strnlen(key, KVP_KEY_MAX);
+	if (kl == 0 || kl == KVP_KEY_MAX)
+		return -EINVAL;
+	*ret_len = kl;
+	return 0;
+}
+
+static struct kvp_pool *get_pool(struct kvp_store *s, unsigned pool)
+{
+	return s && pool < s->npools ? &s->pools[pool] : NULL;
+}
+
+int kvp_store_get(struct kvp_store *s, unsigned pool, const char *key,
+		  char ret_value[KVP_VALUE_MAX])
+{
+	struct kvp_pool *p = get_pool(s, pool);
+	char k[KVP_KEY_MAX];
+	size_t kl;
+	int r;
+
+	if (!p || check_key(key, &kl) < 0)
+		return -EINVAL;
+	r = pool_fresh(s, p);
+	if (r < 0)
+		return r;
+	uint32_t slot = kvp_pool_find(p, key, kl);
+	if (slot == KVP_SLOT_NONE)
+		return -ENOENT;
+	return kvp_record_decode(kvp_pool_rec(p, slot), k, ret_value);
+}
+
+int kvp_store_set(struct kvp_store *s, unsigned pool, const char *key, const char *value)
+{
+	struct kvp_pool *p = get_pool(s, pool);
+	uint8_t padded[KVP_VALUE_MAX] = { 0 };
+	size_t kl, vl;
+	bool wrote = false;
+	int r;
+
+	if (!p || !value || check_key(key, &kl) < 0)
+		return -EINVAL;
+	vl = strnlen(value, KVP_VALUE_MAX);
+	if (vl == KVP_VALUE_MAX)
+		return -EINVAL;
+	memcpy(padded, value, vl);
+
+	r = pool_begin_write(s, p);
+	if (r < 0)
+		return r;
+	uint32_t slot = kvp_pool_find(p, key, kl);
+	if (slot == KVP_SLOT_NONE) {
+		r = kvp_pool_append(p, key, kl, value, vl);
+		wrote = true;
+	} else if (memcmp(kvp_pool_rec(p, slot) + KVP_KEY_MAX, padded, sizeof(padded)) != 0) {
+		/* Same bytes already there: no write, so no needless mtime change. */
+		r = kvp_pool_write_value(p, slot, value, vl);
+		wrote = true;
+	}
+	return pool_end_write(s, p, r, wrote);
+}
+
+int kvp_store_delete(struct kvp_store *s, unsigned pool, const char *key)
+{
+	struct kvp_pool *p = get_pool(s, pool);
+	size_t kl;
+	int r;
+
+	if (!p || check_key(key, &kl) < 0)
+		return -EINVAL;
+	r = pool_begin_write(s, p);
+	if (r < 0)
+		return r;
+	uint32_t slot = kvp_pool_find(p, key, kl);
+	if (slot == KVP_SLOT_NONE)
+		return pool_end_write(s, p, -ENOENT, false);
+	r = kvp_pool_remove(p, slot);
+	return pool_end_write(s, p, r, true);
+}
+
+int kvp_store_enumerate(struct kvp_store *s, unsigned pool, uint32_t index,
+			char ret_key[KVP_KEY_MAX], char ret_value[KVP_VALUE_MAX])
+{
+	struct kvp_pool *p = get_pool(s, pool);
+	int r;
+
+	if (!p)
+		return -EINVAL;
+	r = pool_fresh(s, p);
+	if (r < 0)
+		return r;
+	if (index >= p->nrec)
+		return -ENOENT;
+	/* Index i is file record i, so an unservable record keeps its number. */
+	r = kvp_record_decode(kvp_pool_rec(p, index), ret_key, ret_value);
+	return r < 0 ? -EBADMSG : 0;
+}
+
+int kvp_store_count(struct kvp_store *s, unsigned pool, size_t *ret_count)
+{
+	struct kvp_pool *p = get_pool(s, pool);
+	int r;
+
+	if (!p || !ret_count)
+		return -EINVAL;
+	r = pool_fresh(s, p);
+	if (r < 0)
+		return r;
+	*ret_count = p->nrec;
+	return 0;
+}
+
+struct kvp_store *kvp_store_free(struct kvp_store *s)
+{
+	if (!s)
+		return NULL;
+	for (unsigned i = 0; i < s->npools; i++)
+		kvp_pool_done(&s->pools[i]);
+	safe_close(s->ifd);
+	free(s);
+	return NULL;
+}
+
+static void kvp_store_freep(struct kvp_store **s)
+{
+	kvp_store_free(*s);
+}
+
+static struct kvp_store *store_new(const struct kvp_store_options *opts)
+{
+	struct kvp_store *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->ifd = s->dir_wd = -1;
+	s->lock_timeout_ms = LOCK_TIMEOUT_MS_DEFAULT;
+	s->file_mode = opts && opts->file_mode ? opts->file_mode & 07777 : 0644;
+	s->sync = opts && opts->sync;
+	s->read_only = opts && opts->read_only;
+	for (unsigned i = 0; i < KVP_POOL_COUNT; i++)
+		kvp_pool_init(&s->pools[i]);
+	return s;
+}
+
+/* Watch the directory first, so a file replaced while we open it is noticed. */
+static void store_watch_dir(struct kvp_store *s, const char *dir)
+{
+	s->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (s->ifd < 0)
+		return; /* stat() fallback */
+	s->dir_wd = inotify_add_watch(s->ifd, dir, DIR_EVENTS);
+	if (s->dir_wd < 0)
+		s->ifd = safe_close(s->ifd);
+}
+
+static int store_open_pools(struct kvp_store *s)
+{
+	for (unsigned i = 0; i < s->npools; i++) {
+		struct kvp_pool *p = &s->pools[i];
+		int r = open_pool_fd(s, p->path, &p->fd);
+		if (r < 0)
+			return r;
+		pool_watch(s, p);
+		r = pool_fresh(s, p);
+		/* A lock held by a stuck program only delays the first read. */
+		if (r < 0 && r != -ETIMEDOUT)
+			return r;
+	}
+	return 0;
+}
+
+int kvp_store_open(const char *dir, const struct kvp_store_options *opts, struct kvp_store **ret)
+{
+	_cleanup_(kvp_store_freep) struct kvp_store *s = NULL;
+	int r;
+
+	if (!dir || !*dir || !ret)
+		return -EINVAL;
+	s = store_new(opts);
+	if (!s)
+		return -ENOMEM;
+	if (s->read_only) {
+		struct stat st;
+		if (stat(dir, &st) < 0)
+			return -errno;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+	} else {
+		if (mkdir(dir, 0755) == 0) {
+			if (chmod(dir, 0755) < 0)
+				return -errno;
+		} else if (errno != EEXIST)
+			return -errno;
+	}
+	store_watch_dir(s, dir);
+	s->npools = KVP_POOL_COUNT;
+	for (unsigned i = 0; i < s->npools; i++)
+		if (asprintf(&s->pools[i].path, "%s/" KVP_POOL_FILE_FMT, dir, i) < 0)
+			return -ENOMEM;
+	r = store_open_pools(s);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+int kvp_store_open_file(const char *path, const struct kvp_store_options *opts,
+			struct kvp_store **ret)
+{
+	_cleanup_(kvp_store_freep) struct kvp_store *s = NULL;
+	_cleanup_free_ char *dir = NULL;
+	int r;
+
+	if (!path || !*path || !ret)
+		return -EINVAL;
+	s = store_new(opts);
+	if (!s)
+		return -ENOMEM;
+	s->npools = 1;
+	s->pools[0].path = strdup(path);
+	const char *slash = strrchr(path, '/');
+	dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+	if (!s->pools[0].path || !dir)
+		return -ENOMEM;
+	store_watch_dir(s, dir);
+	r = store_open_pools(s);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+void kvp_store_set_lock_timeout(struct kvp_store *s, unsigned timeout_ms)
+{
+	if (s)
+		s->lock_timeout_ms = timeout_ms;
+}
+
+void kvp_store_disable_inotify(struct kvp_store *s)
+{
+	if (!s)
+		return;
+	s->ifd = safe_close(s->ifd);
+	s->dir_wd = -1;
+	for (unsigned i = 0; i < s->npools; i++) {
+		s->pools[i].wd = -1;
+		s->pools[i].stale = true; /* re-take the stat() snapshot */
+	}
+}
+
+int kvp_store_get_stats(struct kvp_store *s, unsigned pool, struct kvp_store_stats *ret)
+{
+	struct kvp_pool *p = get_pool(s, pool);
+
+	if (!p || !ret)
+		return -EINVAL;
+	*ret = (struct kvp_store_stats){
+		.reloads = p->reloads,
+		.reopens = p->reopens,
+		.records = p->nrec,
+		.inotify = pool_watched(s, p),
+	};
+	return 0;
+}
+
+int kvp_store_event_fd(struct kvp_store *s)
+{
+	return s ? s->ifd : -1;
+}
+
+void kvp_store_process_events(struct kvp_store *s)
+{
+	if (s)
+		drain_events(s);
+}
+
+void kvp_store_set_trust_events(struct kvp_store *s, bool on)
+{
+	if (s)
+		s->trust_events = on;
+}
