@@ -45,10 +45,18 @@ LIB         := $(BUILD)/libhvguest.a
 KVPD_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemons/kvp/*.c))
 HOSTSIM_OBJS:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/hv-hostsim/*.c))
 HVKVP_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/hv-kvp/*.c))
+VSSD_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemons/vss/*.c))
+FCOPYD_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemons/fcopy/*.c))
 
 PROGS       := $(BUILD)/hypervkvpd $(BUILD)/hv-hostsim
 ifneq ($(HVKVP_OBJS),)
 PROGS       += $(BUILD)/hv-kvp
+endif
+ifneq ($(VSSD_OBJS),)
+PROGS       += $(BUILD)/hypervvssd
+endif
+ifneq ($(FCOPYD_OBJS),)
+PROGS       += $(BUILD)/hypervfcopyd
 endif
 
 UNIT_SRCS   := $(wildcard tests/unit/test-*.c)
@@ -91,6 +99,12 @@ $(BUILD)/hv-hostsim: $(HOSTSIM_OBJS) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_SYS)
 
 $(BUILD)/hv-kvp: $(HVKVP_OBJS) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_SYS)
+
+$(BUILD)/hypervvssd: $(VSSD_OBJS) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_SYS)
+
+$(BUILD)/hypervfcopyd: $(FCOPYD_OBJS) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_SYS)
 
 $(BUILD)/tests/test-%: $(BUILD)/tests/unit/test-%.o $(LIB)
@@ -143,6 +157,7 @@ install: all
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/hvguest/hvguest.conf.d
 	install -m 0755 $(BUILD)/hypervkvpd $(DESTDIR)$(SBINDIR)/hypervkvpd
 	install -m 0755 $(BUILD)/hv-hostsim $(DESTDIR)$(BINDIR)/hv-hostsim
+	for p in hypervvssd hypervfcopyd; do [ ! -e $(BUILD)/$$p ] || install -m 0755 $(BUILD)/$$p $(DESTDIR)$(SBINDIR)/$$p; done
 	[ ! -e $(BUILD)/hv-kvp ] || install -m 0755 $(BUILD)/hv-kvp $(DESTDIR)$(BINDIR)/hv-kvp
 	for m in $(MAN_OUT); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	[ -e $(DESTDIR)$(SYSCONFDIR)/hvguest/hvguest.conf ] || \

@@ -24,7 +24,7 @@ struct kvpd {
 	struct daemon_cli cli;
 	struct hv_config config;
 	sd_event *event;
-	sd_event_source *io_source, *retry_source;
+	sd_event_source *io_source, *retry_source, *store_source;
 	int fd;
 	enum kvpd_state state;
 	uint64_t backoff_usec;

@@ -177,6 +177,38 @@ static void kvpd_schedule_reopen(struct kvpd *ctx)
 	}
 }
 
+static int kvpd_on_store_event(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct kvpd *ctx = userdata;
+	(void)s;
+	(void)fd;
+	(void)revents;
+
+	kvp_store_process_events(ctx->store);
+	return 0;
+}
+
+/*
+ * Pool changes by other programs arrive as inotify events. Handled before
+ * any host request (higher priority), they let GET and ENUMERATE answer
+ * from memory without a system call while nothing changed.
+ */
+static int kvpd_watch_store(struct kvpd *ctx)
+{
+	ctx->store_source = sd_event_source_disable_unref(ctx->store_source);
+	int fd = kvp_store_event_fd(ctx->store);
+	if (fd < 0)
+		return 0; /* no inotify: the store checks with stat() on each request */
+	int r = sd_event_add_io(ctx->event, &ctx->store_source, fd, EPOLLIN, kvpd_on_store_event, ctx);
+	if (r < 0)
+		return r;
+	r = sd_event_source_set_priority(ctx->store_source, SD_EVENT_PRIORITY_IMPORTANT);
+	if (r < 0)
+		return r;
+	kvp_store_set_trust_events(ctx->store, true);
+	return 0;
+}
+
 static int kvpd_open_state(struct kvpd *ctx, const struct hv_config *c)
 {
 	struct kvp_store_options so = { .file_mode = c->kvp_pool_mode, .sync = c->kvp_sync };
@@ -201,6 +233,10 @@ static int kvpd_open_state(struct kvpd *ctx, const struct hv_config *c)
 	osinfo_free(ctx->osinfo);
 	ctx->store = store;
 	ctx->osinfo = osinfo;
+	r = kvpd_watch_store(ctx);
+	if (r < 0)
+		log_warning_errno(r, "Cannot watch %s for changes: %m; checking on each request instead",
+				  c->kvp_pool_dir);
 	return 0;
 }
 
@@ -241,12 +277,12 @@ static int kvpd_run(struct kvpd *ctx)
 {
 	int r;
 
-	r = kvpd_open_state(ctx, &ctx->config);
-	if (r < 0)
-		return r;
 	r = sd_event_default(&ctx->event);
 	if (r < 0)
 		return log_error_errno(r, "Cannot create the event loop: %m");
+	r = kvpd_open_state(ctx, &ctx->config);
+	if (r < 0)
+		return r;
 	sigset_t ss;
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
@@ -307,6 +343,7 @@ int main(int argc, char **argv)
 
 	kvpd_close_channel(&ctx);
 	ctx.retry_source = sd_event_source_disable_unref(ctx.retry_source);
+	ctx.store_source = sd_event_source_disable_unref(ctx.store_source);
 	sd_event_unref(ctx.event);
 	kvp_store_free(ctx.store);
 	osinfo_free(ctx.osinfo);

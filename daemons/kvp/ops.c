@@ -68,8 +68,21 @@ static int op_enumerate(struct kvpd *ctx, const struct kvp_request *req, struct 
 
 	if (pool_is_generated(req->pool))
 		r = osinfo_auto_item(ctx->osinfo, req->index, ctx->is_version, key, value);
-	else
+	else {
 		r = kvp_store_enumerate(ctx->store, req->pool, req->index, key, value);
+		if (r == -EBADMSG) {
+			/*
+			 * A record another program wrote that cannot be served
+			 * (empty key, no NUL). Any error status would end the
+			 * host's enumeration and hide every record after it, so
+			 * answer an empty item instead.
+			 */
+			log_debug("Pool %u record %u is malformed, answering an empty item",
+				  req->pool, req->index);
+			key[0] = value[0] = '\0';
+			r = 0;
+		}
+	}
 	if (r < 0)
 		return r;
 	kvp_encode_enum_reply(reply, key, value);
