@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * hypervkvpd: Hyper-V Data Exchange (KVP). Set-up, then an sd-event loop:
- * open the channel, register, answer one host request per message. If the
- * channel fails in any way, close it and open it again with backoff; the
- * daemon never exits because the host side went away.
+ * hypervkvpd: Hyper-V Data Exchange (KVP). Set-up, then an sd-event loop
+ * in which the channel (lib/hv_link.c) registers with the kernel and hands
+ * over one host request per message; each is decoded, dispatched, answered.
  */
 #include <errno.h>
 #include <signal.h>
@@ -11,72 +10,45 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
-#include "channel.h"
 #include "kvpd.h"
 #include "log.h"
 
-#define BACKOFF_MIN_USEC (100 * 1000ULL)
-#define BACKOFF_MAX_USEC (5 * 1000 * 1000ULL)
-
-static void kvpd_schedule_reopen(struct kvpd *ctx);
-
-static void kvpd_close_channel(struct kvpd *ctx)
+static size_t kvpd_registration(void *userdata, void *buf, size_t size)
 {
-	ctx->io_source = sd_event_source_disable_unref(ctx->io_source);
-	ctx->fd = safe_close(ctx->fd);
-	ctx->state = KVPD_DISCONNECTED;
+	(void)userdata;
+	(void)size;
+	kvp_encode_register(buf);
+	return KVP_MSG_SIZE;
 }
 
-static void kvpd_channel_lost(struct kvpd *ctx, int r, const char *what)
+static int kvpd_registered(void *userdata, const void *buf, size_t len)
 {
-	log_struct_id(LOG_WARNING, HV_MSGID_CHANNEL_LOST,
-		      "Channel %s: %s: %s; reopening in %llu ms", ctx->config.kvp_device, what,
-		      r ? strerror(-r) : "peer closed the connection",
-		      (unsigned long long)(ctx->backoff_usec / 1000));
-	sd_notifyf(false, "STATUS=Channel lost (%s), reopening", what);
-	kvpd_close_channel(ctx);
-	kvpd_schedule_reopen(ctx);
-}
+	struct kvpd *ctx = userdata;
 
-static int kvpd_reply(struct kvpd *ctx)
-{
-	int r = hv_channel_send(ctx->fd, &ctx->tx, sizeof(ctx->tx));
-	if (r < 0) {
-		kvpd_channel_lost(ctx, r, "sending a reply failed");
+	int r = kvp_decode_register_reply(buf, len, ctx->is_version, sizeof(ctx->is_version));
+	if (r < 0)
 		return r;
-	}
+	log_struct_id(LOG_INFO, HV_MSGID_REGISTERED,
+		      "Registered with the host through %s (kernel protocol version %s)",
+		      hv_link_path(ctx->link), ctx->is_version);
+	sd_notifyf(false, "READY=1\nSTATUS=Registered (protocol %s), serving host requests",
+		   ctx->is_version);
 	return 0;
 }
 
-static void kvpd_handle_registration(struct kvpd *ctx, size_t len)
+static void kvpd_message(void *userdata, const void *buf, size_t len)
 {
-	int r = kvp_decode_register_reply(ctx->rx, len, ctx->is_version, sizeof(ctx->is_version));
-	if (r < 0) {
-		/* Not the kernel's answer: a confused peer. Start over. */
-		kvpd_channel_lost(ctx, -EPROTO, "unexpected message instead of the registration answer");
-		return;
-	}
-	ctx->state = KVPD_READY;
-	ctx->backoff_usec = BACKOFF_MIN_USEC;
-	ctx->open_failures = 0;
-	log_struct_id(LOG_INFO, HV_MSGID_REGISTERED,
-		      "Registered with the host through %s (kernel protocol version %s)",
-		      ctx->config.kvp_device, ctx->is_version);
-	sd_notifyf(false, "READY=1\nSTATUS=Registered (protocol %s), serving host requests",
-		   ctx->is_version);
-}
-
-static void kvpd_handle_request(struct kvpd *ctx, size_t len)
-{
+	struct kvpd *ctx = userdata;
 	const char *reason = NULL;
-	int r = kvp_decode_request(ctx->rx, len, &ctx->req, &reason);
+
+	int r = kvp_decode_request(buf, len, &ctx->req, &reason);
 	if (r < 0) {
 		ctx->rejected++;
 		log_struct_id(LOG_WARNING, HV_MSGID_BAD_MESSAGE,
 			      "Rejected malformed host message (%zu bytes, op %u, pool %u): %s",
 			      len, ctx->req.op, ctx->req.pool, reason);
 		kvp_encode_status(&ctx->tx, kvp_status_from_errno(r));
-		(void)kvpd_reply(ctx);
+		(void)hv_link_send(ctx->link, &ctx->tx, sizeof(ctx->tx));
 		return;
 	}
 
@@ -92,90 +64,14 @@ static void kvpd_handle_request(struct kvpd *ctx, size_t len)
 	log_debug("%s pool=%u key=\"%s\" index=%u -> %s", kvp_op_name(ctx->req.op), ctx->req.pool,
 		  ctx->req.key, ctx->req.index, r < 0 ? strerror(-r) : "ok");
 	ctx->served++;
-	(void)kvpd_reply(ctx);
+	(void)hv_link_send(ctx->link, &ctx->tx, sizeof(ctx->tx));
 }
 
-static int kvpd_on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
-{
-	struct kvpd *ctx = userdata;
-	(void)s;
-	(void)fd;
-
-	if (!(revents & EPOLLIN)) {
-		kvpd_channel_lost(ctx, -ECONNRESET, "the host side closed the channel");
-		return 0;
-	}
-	ssize_t n = hv_channel_recv(ctx->fd, ctx->rx, sizeof(ctx->rx));
-	if (n == -EAGAIN)
-		return 0;
-	if (n <= 0) {
-		kvpd_channel_lost(ctx, (int)n, n == 0 ? "the host side closed the channel" : "read failed");
-		return 0;
-	}
-	if (ctx->state == KVPD_REGISTERING)
-		kvpd_handle_registration(ctx, (size_t)n);
-	else
-		kvpd_handle_request(ctx, (size_t)n);
-	return 0;
-}
-
-static int kvpd_open_channel(struct kvpd *ctx)
-{
-	int fd = hv_channel_open(ctx->config.kvp_device);
-	if (fd < 0)
-		return fd;
-	ctx->fd = fd;
-
-	kvp_encode_register(&ctx->tx);
-	int r = hv_channel_send(ctx->fd, &ctx->tx, sizeof(ctx->tx));
-	if (r < 0) {
-		ctx->fd = safe_close(ctx->fd);
-		return r;
-	}
-	r = sd_event_add_io(ctx->event, &ctx->io_source, ctx->fd, EPOLLIN, kvpd_on_io, ctx);
-	if (r < 0) {
-		ctx->fd = safe_close(ctx->fd);
-		return r;
-	}
-	ctx->state = KVPD_REGISTERING;
-	return 0;
-}
-
-static int kvpd_on_retry(sd_event_source *s, uint64_t usec, void *userdata)
-{
-	struct kvpd *ctx = userdata;
-	(void)s;
-	(void)usec;
-
-	int r = kvpd_open_channel(ctx);
-	if (r >= 0) {
-		log_debug("Channel %s opened, registering", ctx->config.kvp_device);
-		return 0;
-	}
-	/* Say it once, then quietly keep trying: the device can appear late in boot. */
-	if (ctx->open_failures++ == 0) {
-		log_notice("Cannot open %s: %s; retrying with backoff up to %llu s",
-			   ctx->config.kvp_device, strerror(-r), BACKOFF_MAX_USEC / 1000000ULL);
-		sd_notifyf(false, "STATUS=Waiting for %s: %s", ctx->config.kvp_device, strerror(-r));
-	} else
-		log_debug("Cannot open %s: %s", ctx->config.kvp_device, strerror(-r));
-	kvpd_schedule_reopen(ctx);
-	return 0;
-}
-
-static void kvpd_schedule_reopen(struct kvpd *ctx)
-{
-	uint64_t delay = ctx->backoff_usec;
-
-	ctx->backoff_usec = MIN(ctx->backoff_usec * 2, BACKOFF_MAX_USEC);
-	ctx->retry_source = sd_event_source_disable_unref(ctx->retry_source);
-	int r = sd_event_add_time_relative(ctx->event, &ctx->retry_source, CLOCK_MONOTONIC, delay,
-					   0, kvpd_on_retry, ctx);
-	if (r < 0) {
-		log_error_errno(r, "Cannot arm the reopen timer: %m; exiting");
-		sd_event_exit(ctx->event, 1);
-	}
-}
+static const struct hv_link_ops kvpd_link_ops = {
+	.registration = kvpd_registration,
+	.registered = kvpd_registered,
+	.message = kvpd_message,
+};
 
 static int kvpd_on_store_event(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
@@ -264,11 +160,8 @@ static int kvpd_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
 	ctx->config = c;
 	log_set_debug(ctx->config.debug);
 	log_info("Configuration reloaded");
-	if (device_changed) {
-		kvpd_close_channel(ctx);
-		ctx->backoff_usec = BACKOFF_MIN_USEC;
-		kvpd_schedule_reopen(ctx);
-	}
+	if (device_changed)
+		(void)hv_link_restart(ctx->link, ctx->config.kvp_device);
 	sd_notify(false, "READY=1");
 	return 0;
 }
@@ -298,12 +191,11 @@ static int kvpd_run(struct kvpd *ctx)
 	if (r < 0)
 		log_warning_errno(r, "Cannot enable the watchdog: %m, continuing without it");
 
-	ctx->backoff_usec = BACKOFF_MIN_USEC;
-	r = kvpd_open_channel(ctx);
-	if (r < 0) {
-		ctx->open_failures = 0;
-		(void)kvpd_on_retry(NULL, 0, ctx);
-	}
+	r = hv_link_new(ctx->event, "KVP", ctx->config.kvp_device, KVP_MSG_SIZE, &kvpd_link_ops, ctx,
+			&ctx->link);
+	if (r < 0)
+		return log_error_errno(r, "Cannot set up the channel: %m");
+	hv_link_start(ctx->link);
 	r = sd_event_loop(ctx->event);
 	sd_notify(false, "STOPPING=1");
 	log_info("Stopping after %llu requests (%llu malformed)", (unsigned long long)ctx->served,
@@ -313,7 +205,7 @@ static int kvpd_run(struct kvpd *ctx)
 
 int main(int argc, char **argv)
 {
-	static struct kvpd ctx = { .fd = -1 };
+	static struct kvpd ctx;
 	int r;
 
 	switch (daemon_cli_parse(argc, argv, "hypervkvpd",
@@ -341,8 +233,7 @@ int main(int argc, char **argv)
 
 	r = kvpd_run(&ctx);
 
-	kvpd_close_channel(&ctx);
-	ctx.retry_source = sd_event_source_disable_unref(ctx.retry_source);
+	ctx.link = hv_link_free(ctx.link);
 	ctx.store_source = sd_event_source_disable_unref(ctx.store_source);
 	sd_event_unref(ctx.event);
 	kvp_store_free(ctx.store);
