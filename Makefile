@@ -11,6 +11,7 @@ SYSCONFDIR  ?= /etc
 LOCALSTATEDIR ?= /var
 RUNSTATEDIR ?= /run
 UNITDIR     ?= $(PREFIX)/lib/systemd/system
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 DESTDIR     ?=
 
 CC          ?= cc
@@ -162,7 +163,9 @@ install: all
 	for m in $(MAN_OUT); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	[ -e $(DESTDIR)$(SYSCONFDIR)/hvguest/hvguest.conf ] || \
 		install -m 0644 conf/hvguest.conf $(DESTDIR)$(SYSCONFDIR)/hvguest/hvguest.conf
-	for u in systemd/*.service; do [ -e "$$u" ] || continue; install -D -m 0644 $$u $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+	for u in systemd/*.service; do [ -e "$$u" ] || continue; install -d $(DESTDIR)$(UNITDIR); \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' $$u > $(DESTDIR)$(UNITDIR)/$${u##*/}; chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+	install -D -m 0644 systemd/70-hvguest.rules $(DESTDIR)$(UDEVRULESDIR)/70-hvguest.rules
 
 format-check:
 	clang-format --dry-run --Werror lib/*.[ch] daemons/*/*.[ch] tools/*/*.[ch]
