@@ -170,7 +170,7 @@ static int kvpd_run(struct kvpd *ctx)
 {
 	int r;
 
-	r = sd_event_default(&ctx->event);
+	r = sd_event_new(&ctx->event);
 	if (r < 0)
 		return log_error_errno(r, "Cannot create the event loop: %m");
 	r = kvpd_open_state(ctx, &ctx->config);
