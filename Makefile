@@ -160,6 +160,7 @@ install: all
 	install -m 0755 $(BUILD)/hv-hostsim $(DESTDIR)$(BINDIR)/hv-hostsim
 	for p in hypervvssd hypervfcopyd; do [ ! -e $(BUILD)/$$p ] || install -m 0755 $(BUILD)/$$p $(DESTDIR)$(SBINDIR)/$$p; done
 	[ ! -e $(BUILD)/hv-kvp ] || install -m 0755 $(BUILD)/hv-kvp $(DESTDIR)$(BINDIR)/hv-kvp
+	install -D -m 0644 completion/hv-kvp.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/hv-kvp
 	for m in $(MAN_OUT); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	[ -e $(DESTDIR)$(SYSCONFDIR)/hvguest/hvguest.conf ] || \
 		install -m 0644 conf/hvguest.conf $(DESTDIR)$(SYSCONFDIR)/hvguest/hvguest.conf

@@ -53,9 +53,9 @@ host -e intrinsic
 
 heading "A guest program writes to pool 1 (guest -> host); the host enumerates it"
 if [ -x "$B/hv-kvp" ] &&
-	"$B/hv-kvp" -c /dev/null -o "kvp.pool_dir=$T/pools" --pool guest set DemoGuestKey "written by hv-kvp" \
+	"$B/hv-kvp" -c /dev/null --pool-dir "$T/pools" set --pool guest DemoGuestKey "written by hv-kvp" \
 		>/dev/null 2>&1; then
-	echo "hv-kvp --pool guest set DemoGuestKey \"written by hv-kvp\""
+	echo "hv-kvp set --pool guest DemoGuestKey \"written by hv-kvp\""
 else
 	# What cloud-init does: append one 2560-byte record to the file.
 	key=DemoGuestKey
