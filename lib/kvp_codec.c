@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kvp_codec.h"
+#include "netinfo.h"
 #include "utf8.h"
 
 #define BAD(reason)                                                            \
@@ -175,6 +176,21 @@ void kvp_encode_enum_reply(struct hv_kvp_msg *m, const char *key, const char *va
 	le32_write((uint8_t *)m + KVP_OFF_ENUM_KEY_SIZE, (uint32_t)strnlen(key, KVP_KEY_MAX - 1) + 1);
 	le32_write((uint8_t *)m + KVP_OFF_ENUM_VALUE_SIZE, (uint32_t)strnlen(value, KVP_VALUE_MAX - 1) + 1);
 	le32_write((uint8_t *)m + 4 + 4, REG_SZ);
+}
+
+void kvp_encode_ip_reply(struct hv_kvp_msg *m, const char *adapter_id,
+			 const struct kvp_ip_info *info)
+{
+	uint8_t *b = (uint8_t *)m;
+
+	kvp_encode_status(m, HV_S_OK);
+	put_string(b + KVP_OFF_IP_ADAPTER, KVP_IP_ADAPTER_MAX, adapter_id);
+	b[KVP_OFF_IP_FAMILY] = info->addr_family;
+	b[KVP_OFF_IP_DHCP] = info->dhcp_enabled;
+	put_string(b + KVP_OFF_IP_ADDR, KVP_IP_ADDR_MAX, info->ip_addr);
+	put_string(b + KVP_OFF_IP_SUBNET, KVP_IP_ADDR_MAX, info->sub_net);
+	put_string(b + KVP_OFF_IP_GATEWAY, KVP_IP_GATEWAY_MAX, info->gate_way);
+	put_string(b + KVP_OFF_IP_DNS, KVP_IP_ADDR_MAX, info->dns_addr);
 }
 
 uint32_t kvp_status_from_errno(int r)

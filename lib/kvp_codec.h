@@ -65,6 +65,11 @@ void kvp_encode_status(struct hv_kvp_msg *m, uint32_t status);
 void kvp_encode_get_reply(struct hv_kvp_msg *m, const char *value);
 void kvp_encode_enum_reply(struct hv_kvp_msg *m, const char *key, const char *value);
 
+struct kvp_ip_info;
+/* GET_IP_INFO: every IP field where the kernel reads it (offsets 4..7431). */
+void kvp_encode_ip_reply(struct hv_kvp_msg *m, const char *adapter_id,
+			 const struct kvp_ip_info *info);
+
 /* The one map from 0/-errno to the host's KVP status codes. */
 uint32_t kvp_status_from_errno(int r);
 const char *kvp_status_name(uint32_t status);

@@ -89,13 +89,23 @@ static int op_enumerate(struct kvpd *ctx, const struct kvp_request *req, struct 
 	return 0;
 }
 
-/* IP reporting and injection come with the networking work (libnl-3). */
-static int op_ip_info(struct kvpd *ctx, const struct kvp_request *req, struct hv_kvp_msg *reply)
+/* GET_IP_INFO: the host asks for one NIC's configuration, by MAC address. */
+static int op_get_ip_info(struct kvpd *ctx, const struct kvp_request *req, struct hv_kvp_msg *reply)
 {
 	(void)ctx;
 	(void)reply;
-	log_warning("%s for adapter \"%s\" is not supported by this version, answering failure",
-		    kvp_op_name(req->op), req->ip.adapter_id);
+	log_warning("GET_IP_INFO for adapter \"%s\" is not supported by this version, answering failure",
+		    req->ip.adapter_id);
+	return -EOPNOTSUPP;
+}
+
+/* SET_IP_INFO: the host injects a static configuration, by VMBus device GUID. */
+static int op_set_ip_info(struct kvpd *ctx, const struct kvp_request *req, struct hv_kvp_msg *reply)
+{
+	(void)ctx;
+	(void)reply;
+	log_warning("SET_IP_INFO for adapter \"%s\" is not supported by this version, answering failure",
+		    req->ip.adapter_id);
 	return -EOPNOTSUPP;
 }
 
@@ -106,8 +116,8 @@ static const kvp_op_fn kvp_ops[KVP_OP_COUNT] = {
 	[KVP_OP_SET] = op_set,
 	[KVP_OP_DELETE] = op_delete,
 	[KVP_OP_ENUMERATE] = op_enumerate,
-	[KVP_OP_GET_IP_INFO] = op_ip_info,
-	[KVP_OP_SET_IP_INFO] = op_ip_info,
+	[KVP_OP_GET_IP_INFO] = op_get_ip_info,
+	[KVP_OP_SET_IP_INFO] = op_set_ip_info,
 };
 
 int kvpd_dispatch(struct kvpd *ctx, const struct kvp_request *req, struct hv_kvp_msg *reply)

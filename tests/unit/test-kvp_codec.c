@@ -5,6 +5,7 @@
 
 #include "kvp_codec.h"
 #include "macro.h"
+#include "netinfo.h"
 #include "unit.h"
 
 static uint8_t msg[KVP_MSG_SIZE + 16];
@@ -204,6 +205,32 @@ static void test_replies(void)
 	CU_ASSERT_EQUAL(b[1], 0);
 }
 
+static void test_ip_reply(void)
+{
+	struct hv_kvp_msg m;
+	const uint8_t *b = (const uint8_t *)&m;
+	struct kvp_ip_info info = {
+		.addr_family = ADDR_FAMILY_IPV4 | ADDR_FAMILY_IPV6,
+		.dhcp_enabled = 1,
+		.ip_addr = "192.0.2.10;2001:db8::10",
+		.sub_net = "255.255.255.0;/64",
+		.gate_way = "192.0.2.1;",
+		.dns_addr = "198.51.100.53;",
+	};
+
+	memset(&m, 0xaa, sizeof(m));
+	kvp_encode_ip_reply(&m, "00:15:5D:AA:BB:CC", &info);
+	CU_ASSERT_EQUAL(le32_read(b), HV_S_OK);
+	CU_ASSERT_STRING_EQUAL((const char *)b + 4, "00:15:5D:AA:BB:CC");
+	CU_ASSERT_EQUAL(b[260], 3);
+	CU_ASSERT_EQUAL(b[261], 1);
+	CU_ASSERT_STRING_EQUAL((const char *)b + 262, "192.0.2.10;2001:db8::10");
+	CU_ASSERT_STRING_EQUAL((const char *)b + 2310, "255.255.255.0;/64");
+	CU_ASSERT_STRING_EQUAL((const char *)b + 4358, "192.0.2.1;");
+	CU_ASSERT_STRING_EQUAL((const char *)b + 5382, "198.51.100.53;");
+	CU_ASSERT_EQUAL(b[KVP_MSG_SIZE - 1], 0);
+}
+
 static void test_register_reply(void)
 {
 	char version[64];
@@ -246,6 +273,7 @@ static const struct unit_test tests[] = {
 	{ "GET, DELETE, ENUMERATE, GET_IP_INFO", test_good_others },
 	{ "replies put status and strings where the kernel reads them", test_replies },
 	{ "registration answer", test_register_reply },
+	{ "GET_IP_INFO reply at the kernel's offsets", test_ip_reply },
 	{ "errno to host status map", test_status_map },
 };
 
