@@ -17,7 +17,7 @@ DESTDIR     ?=
 CC          ?= cc
 CLANG       ?= clang
 PKG_CONFIG  ?= pkg-config
-DEPS        := libsystemd inih cunit
+DEPS        := libsystemd inih cunit libnl-3.0 libnl-route-3.0
 
 ifeq ($(SANITIZE),1)
 BUILD       ?= build-san
@@ -34,8 +34,8 @@ PATHS       := -DHVGUEST_VERSION='"$(VERSION)"' \
                -DHVGUEST_RUNSTATEDIR='"$(RUNSTATEDIR)"'
 CFLAGS      ?= -O2 -g
 ALL_CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(WARN) $(PATHS) -Ilib $(SAN_FLAGS) $(CFLAGS) \
-               $(shell $(PKG_CONFIG) --cflags libsystemd inih 2>/dev/null)
-LDLIBS_SYS  := $(shell $(PKG_CONFIG) --libs libsystemd inih 2>/dev/null)
+               $(shell $(PKG_CONFIG) --cflags libsystemd inih libnl-3.0 libnl-route-3.0 2>/dev/null)
+LDLIBS_SYS  := $(shell $(PKG_CONFIG) --libs libsystemd inih libnl-3.0 libnl-route-3.0 2>/dev/null)
 LDLIBS_CUNIT:= $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null)
 ALL_LDFLAGS := $(SAN_FLAGS) $(LDFLAGS)
 
