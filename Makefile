@@ -33,8 +33,8 @@ PATHS       := -DHVGUEST_VERSION='"$(VERSION)"' \
                -DHVGUEST_LOCALSTATEDIR='"$(LOCALSTATEDIR)"' \
                -DHVGUEST_RUNSTATEDIR='"$(RUNSTATEDIR)"'
 CFLAGS      ?= -O2 -g
-ALL_CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(WARN) $(PATHS) -Ilib $(SAN_FLAGS) $(CFLAGS) \
-               $(shell $(PKG_CONFIG) --cflags libsystemd inih libnl-3.0 libnl-route-3.0 2>/dev/null)
+PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libsystemd inih libnl-3.0 libnl-route-3.0 2>/dev/null)
+ALL_CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(WARN) $(PATHS) -Ilib $(SAN_FLAGS) $(CFLAGS) $(PKG_CFLAGS)
 LDLIBS_SYS  := $(shell $(PKG_CONFIG) --libs libsystemd inih libnl-3.0 libnl-route-3.0 2>/dev/null)
 LDLIBS_CUNIT:= $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null)
 ALL_LDFLAGS := $(SAN_FLAGS) $(LDFLAGS)
@@ -120,7 +120,7 @@ $(BUILD)/tests/fuzz-%-replay: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/r
 
 build-fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRCS) $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
-	$(CLANG) -std=gnu11 -D_GNU_SOURCE $(PATHS) -Ilib -g -O1 \
+	$(CLANG) -std=gnu11 -D_GNU_SOURCE $(PATHS) -Ilib $(PKG_CFLAGS) -g -O1 \
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LDLIBS_SYS)
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
