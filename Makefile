@@ -138,7 +138,7 @@ $(BUILD)/man/%: man/%.in
 	sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' \
 	    -e 's|@RUNSTATEDIR@|$(RUNSTATEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
-check: all $(UNIT_BINS) $(FUZZ_REPLAY) $(BENCH_BINS)
+check: all $(UNIT_BINS) $(FUZZ_REPLAY) $(BENCH_BINS) $(BUILD)/bench/vmbus-shim.so
 	BUILD=$(BUILD) tests/run-all.sh
 
 fuzz: deps-present $(FUZZ_BINS)
