@@ -55,15 +55,22 @@ for doc in man conf; do
 	fi
 done
 
-# Each key's documented default in the man page is the dumped one.
+# Each key's documented default in the man page is the dumped one, matched
+# by section and key (several sections have a key of the same name).
 while IFS= read -r k; do
+	sec=${k%%.*}
 	key=${k#*.}
-	val=$(sed -n "s/^$key = //p" "$tmp/defaults.conf" | head -n 1)
-	awk -v key="$key" '
-		/^\.It Cm / { on = ($3 == key); next }
+	val=$(awk -v sec="$sec" -v key="$key" '
+		/^\[/ { s = substr($0, 2, index($0, "]") - 2); next }
+		s == sec && index($0, key " = ") == 1 { print substr($0, length(key) + 4); exit }' \
+		"$tmp/defaults.conf")
+	awk -v sec="$sec" -v key="$key" '
+		/^\.Sh / { inkeys = ($2 == "KEYS"); next }
+		inkeys && /^\.Ss / { s = $0; sub(/^\.Ss "?\[/, "", s); sub(/\]"?$/, "", s); next }
+		inkeys && /^\.It Cm / { on = (s == sec && $3 == key); next }
 		on && /^Default:$/ { getline; print; exit }' "$MAN" >"$tmp/mandefault"
 	manval=$(sed -e 's/^\.[A-Z][a-z] //' -e 's/ \.$//' -e 's|@LOCALSTATEDIR@|/var|' \
-		"$tmp/mandefault")
+		-e 's|@RUNSTATEDIR@|/run|' -e 's|@SYSCONFDIR@|/etc|' "$tmp/mandefault")
 	[ "$manval" = "$val" ] || bad "man page default of $k is '$manval', the table's '$val'"
 done <"$tmp/table"
 
