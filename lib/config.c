@@ -50,6 +50,65 @@ const struct config_key config_keys[] = {
 	  "reported" },
 	{ "kvp", "sync", CONFIG_BOOL, OFF(kvp_sync), "no", 0, 0,
 	  "Flush pool files to disk (fdatasync) after each write" },
+	{ "kvp", "ifconfig_backend", CONFIG_STRING, OFF(kvp_ifconfig_backend), "auto", 0, 0,
+	  "How SET_IP_INFO (static IP injection) is applied: auto, networkmanager, networkd, "
+	  "netplan, ifcfg, netlink or script" },
+	{ "kvp", "scripts_dir", CONFIG_PATH, OFF(kvp_scripts_dir), "/usr/libexec/hypervkvpd", 0, 0,
+	  "Directory of the upstream helper hv_set_ifconfig, run by the script backend" },
+	{ "kvp", "config_root", CONFIG_PATH, OFF(kvp_config_root), "/", 0, 0,
+	  "Directory prefixed to every network configuration path read or written" },
+	{ "kvp", "run_dir", CONFIG_PATH, OFF(kvp_run_dir), "/run", 0, 0,
+	  "The system's runtime directory, read to find which network manager runs" },
+	{ "kvp", "sysfs_net", CONFIG_PATH, OFF(kvp_sysfs_net), "/sys/class/net", 0, 0,
+	  "Directory listing the network interfaces (sysfs)" },
+	/* Leaves time to roll back and still answer within the kernel's 30 s. */
+	{ "kvp", "apply_timeout", CONFIG_MSEC, OFF(kvp_apply_timeout_ms), "10000ms", 100, 25000,
+	  "Time an injected IP configuration has to be applied and the interface to come up, "
+	  "after which the previous configuration is restored" },
+	{ "kvp", "command_path", CONFIG_STRV, OFF(kvp_command_path), "/usr/sbin /usr/bin /sbin /bin",
+	  0, 0, "Directories searched, in order, for nmcli, networkctl and netplan" },
+	{ "kvp", "resolv_conf", CONFIG_PATH, OFF(kvp_resolv_conf), "/etc/resolv.conf", 0, 0,
+	  "resolv.conf read for the DNS servers GET_IP_INFO reports when neither "
+	  "systemd-resolved nor NetworkManager knows the interface's servers" },
+	{ "vss", "device", CONFIG_PATH, OFF(vss_device), "/dev/vmbus/hv_vss", 0, 0,
+	  "VSS channel: the kernel's character device, or an AF_UNIX SOCK_SEQPACKET socket "
+	  "standing in for it" },
+	/* "*" rather than an empty list for "everything": an empty list freezes nothing. */
+	{ "vss", "include", CONFIG_STRV, OFF(vss_include), "*", 0, 0,
+	  "Mount points (shell globs) that may be frozen; the root filesystem only if a "
+	  "pattern matches /" },
+	{ "vss", "exclude", CONFIG_STRV, OFF(vss_exclude), "/var/lib/docker/* /var/lib/kubelet/* /run/*",
+	  0, 0, "Mount points (shell globs) never frozen" },
+	{ "vss", "skip_types", CONFIG_STRV, OFF(vss_skip_types),
+	  "vfat msdos exfat iso9660 udf squashfs erofs fuseblk", 0, 0,
+	  "Filesystem types (shell globs) never frozen, besides those on no block device" },
+	{ "vss", "hooks_dir", CONFIG_PATH, OFF(vss_hooks_dir), HVGUEST_SYSCONFDIR "/hvguest/freeze.d",
+	  0, 0, "Directory of freeze hooks, run with freeze, thaw or freeze-failed" },
+	{ "vss", "hook_timeout", CONFIG_MSEC, OFF(vss_hook_timeout_ms), "30000ms", 100, 600000,
+	  "Time each hook may take before it is killed (a freeze hook then fails the freeze)" },
+	/* The kernel gives up on FREEZE after 900 s; thaw well before anyone else gives up. */
+	{ "vss", "max_frozen", CONFIG_MSEC, OFF(vss_max_frozen_ms), "300000ms", 100, 840000,
+	  "Longest time filesystems stay frozen: then they are thawed even without THAW" },
+	{ "vss", "state_dir", CONFIG_PATH, OFF(vss_state_dir), HVGUEST_RUNSTATEDIR "/hvguest", 0, 0,
+	  "Directory (on tmpfs) of the list of frozen mounts that hypervvssd --thaw reads" },
+	{ "fcopy", "device", CONFIG_PATH, OFF(fcopy_device), "/dev/vmbus/hv_fcopy", 0, 0,
+	  "Legacy fcopy channel (kernels up to 6.9): the kernel's character device, or an "
+	  "AF_UNIX SOCK_SEQPACKET socket standing in for it" },
+	{ "fcopy", "transport", CONFIG_STRING, OFF(fcopy_transport), "auto", 0, 0,
+	  "fcopy transport: chardev (the device above), uio (the VMBus ring of kernels 6.10 "
+	  "and later) or auto (the device if it exists, else uio)" },
+	{ "fcopy", "allowed_roots", CONFIG_STRV, OFF(fcopy_allowed_roots), "/", 0, 0,
+	  "Absolute directories under which copied files may land" },
+	{ "fcopy", "file_mode", CONFIG_MODE, OFF(fcopy_file_mode), "0644", 0, 07777,
+	  "Mode (octal) of copied files" },
+	{ "fcopy", "sysfs_root", CONFIG_PATH, OFF(fcopy_sysfs_root), "/sys/bus/vmbus/devices", 0, 0,
+	  "UIO transport: directory of VMBus devices, searched for the fcopy class GUID" },
+	{ "fcopy", "uio_dev_dir", CONFIG_PATH, OFF(fcopy_uio_dev_dir), "/dev", 0, 0,
+	  "UIO transport: directory of the uioN device nodes (or hv-hostsim's sockets)" },
+	{ "fcopy", "uio_driver_dir", CONFIG_STRING, OFF(fcopy_uio_driver_dir),
+	  "/sys/bus/vmbus/drivers/uio_hv_generic", 0, 0,
+	  "UIO transport: uio_hv_generic's sysfs directory, whose new_id binds the device; "
+	  "empty: never bind" },
 	{ "daemon", "debug", CONFIG_BOOL, OFF(debug), "no", 0, 0, "Log debug messages" },
 };
 const size_t config_keys_count = ELEMENTSOF(config_keys);

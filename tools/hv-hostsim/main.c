@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "bench.h"
+#include "fcopy.h"
 #include "hostsim.h"
 #include "kvp.h"
 #include "macro.h"
+#include "vss.h"
 
 #ifndef HVGUEST_VERSION
 #define HVGUEST_VERSION "unknown"
@@ -22,7 +24,9 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{ "kvp", hostsim_kvp_main, "play the KVP driver and host against a KVP daemon" },
+	{ "vss", hostsim_vss_main, "play the VSS driver and host against a VSS daemon" },
 	{ "bench", hostsim_bench_main, "measure KVP round trips per second" },
+	{ "fcopy", hostsim_fcopy_main, "play the host's Copy-VMFile against an fcopy daemon" },
 };
 
 static void usage(FILE *f)
