@@ -167,6 +167,8 @@ install: all
 	for u in systemd/*.service; do [ -e "$$u" ] || continue; install -d $(DESTDIR)$(UNITDIR); \
 		sed -e 's|@SBINDIR@|$(SBINDIR)|g' $$u > $(DESTDIR)$(UNITDIR)/$${u##*/}; chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/}; done
 	install -D -m 0644 systemd/70-hvguest.rules $(DESTDIR)$(UDEVRULESDIR)/70-hvguest.rules
+	install -D -m 0644 conf/systemd/hypervkvpd-ip-injection.conf \
+		$(DESTDIR)$(PREFIX)/share/doc/hvguest/hypervkvpd-ip-injection.conf
 
 format-check:
 	clang-format --dry-run --Werror lib/*.[ch] daemons/*/*.[ch] tools/*/*.[ch]

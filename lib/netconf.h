@@ -22,19 +22,34 @@ enum netconf_backend {
 
 struct netconf_options {
 	enum netconf_backend backend;
-	const char *config_root; /* prefixes every configuration path written; default "/" */
-	const char *run_dir;     /* the /run directory, read for detection; default "/run" */
-	const char *sysfs_net;   /* default /sys/class/net */
-	const char *scripts_dir; /* hv_set_ifconfig for the script backend; default /usr/libexec/hypervkvpd */
-	const char *state_dir;   /* where upstream-format ifcfg/keyfile go for the script backend */
-	unsigned apply_timeout_ms; /* bound on "interface came up"; then roll back */
+	/* Prefixes every configuration path written; default "/". */
+	const char *config_root;
+	/* The /run directory, read for detection; default "/run". */
+	const char *run_dir;
+	/* Default /sys/class/net. */
+	const char *sysfs_net;
+	/* hv_set_ifconfig for the script backend; default /usr/libexec/hypervkvpd. */
+	const char *scripts_dir;
+	/* Where the upstream-format ifcfg and keyfile go for the script backend. */
+	const char *state_dir;
+	/* Bound on "applied and the interface came up"; then roll back. */
+	unsigned apply_timeout_ms;
+	/* NULL-terminated directories searched for nmcli, networkctl, netplan; NULL = the usual. */
+	char *const *command_path;
+	/* Called at least once a second while applying (e.g. WATCHDOG=1); may be NULL. */
+	void (*keepalive)(void *userdata);
+	void *userdata;
 };
+
+/* "auto", "networkmanager", …, "script" → the enum. Returns 0 or -EINVAL. */
+int netconf_backend_from_string(const char *s, enum netconf_backend *ret);
+const char *netconf_backend_to_string(enum netconf_backend b);
 
 /*
  * Returns 0, -EINVAL for a bad token (ret_bad_token, if set, points to a
- * static copy of it), -ENODEV when no interface has that device GUID
- * (HV_GUID_NOTFOUND), or another -errno (HV_E_FAIL; the old configuration
- * is back in place).
+ * copy of it in thread-local storage, valid until the next call), -ENODEV when
+ * no interface has that device GUID (HV_GUID_NOTFOUND), or another -errno
+ * (HV_E_FAIL; the old configuration is back in place).
  */
 int netconf_set_ip_info(const struct netconf_options *opts, const struct kvp_ip_request *req,
 			const char **ret_bad_token);

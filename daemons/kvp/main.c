@@ -11,6 +11,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "kvpd.h"
+#include "netconf.h"
 #include "log.h"
 
 static size_t kvpd_registration(void *userdata, void *buf, size_t size)
@@ -136,6 +137,20 @@ static int kvpd_open_state(struct kvpd *ctx, const struct hv_config *c)
 	return 0;
 }
 
+/* Checks the key table cannot express: values that must name one of a set. */
+static int kvpd_check_config(const struct hv_config *c)
+{
+	enum netconf_backend b;
+
+	if (netconf_backend_from_string(c->kvp_ifconfig_backend, &b) < 0) {
+		log_error("[kvp] ifconfig_backend: \"%s\" is not one of auto, networkmanager, networkd, "
+			  "netplan, ifcfg, netlink, script",
+			  c->kvp_ifconfig_backend);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int kvpd_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct kvpd *ctx = userdata;
@@ -146,6 +161,12 @@ static int kvpd_on_sighup(sd_event_source *s, const struct signalfd_siginfo *si,
 	sd_notify(false, "RELOADING=1");
 	if (daemon_config_load(&ctx->cli, &c) < 0) {
 		log_error("Reloading the configuration failed; keeping the old one");
+		sd_notify(false, "READY=1");
+		return 0;
+	}
+	if (kvpd_check_config(&c) < 0) {
+		config_done(&c);
+		log_error("Keeping the old configuration");
 		sd_notify(false, "READY=1");
 		return 0;
 	}
@@ -219,7 +240,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_setup("hypervkvpd", ctx.cli.debug);
-	if (daemon_config_load(&ctx.cli, &ctx.config) < 0)
+	if (daemon_config_load(&ctx.cli, &ctx.config) < 0 || kvpd_check_config(&ctx.config) < 0)
 		return 2;
 	log_set_debug(ctx.config.debug);
 	if (ctx.cli.dump_config) {

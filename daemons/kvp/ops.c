@@ -6,9 +6,12 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 
 #include "kvpd.h"
 #include "log.h"
+#include "netinfo.h"
+#include "netconf.h"
 
 /* Pool 2 (AUTO) is generated, not stored: the host may read it, not change it. */
 static bool pool_is_generated(unsigned pool)
@@ -92,21 +95,79 @@ static int op_enumerate(struct kvpd *ctx, const struct kvp_request *req, struct 
 /* GET_IP_INFO: the host asks for one NIC's configuration, by MAC address. */
 static int op_get_ip_info(struct kvpd *ctx, const struct kvp_request *req, struct hv_kvp_msg *reply)
 {
-	(void)ctx;
-	(void)reply;
-	log_warning("GET_IP_INFO for adapter \"%s\" is not supported by this version, answering failure",
-		    req->ip.adapter_id);
-	return -EOPNOTSUPP;
+	const struct netinfo_options opts = {
+		.resolv_conf = ctx->config.kvp_resolv_conf,
+		.config_root = ctx->config.kvp_config_root,
+		.run_dir = ctx->config.kvp_run_dir,
+	};
+	struct kvp_ip_info info; /* 7 KiB; the handler runs on the event loop's stack */
+	int r;
+
+	r = netinfo_get_ip_info(&opts, req->ip.adapter_id, &info);
+	if (r == -ENODEV) {
+		/*
+		 * No interface has that MAC. The host expects HV_E_FAIL here
+		 * (upstream); -ENODEV would map to HV_GUID_NOTFOUND, which is
+		 * SET_IP_INFO's answer for an unknown device GUID.
+		 */
+		log_info("GET_IP_INFO: no interface has MAC address \"%s\"", req->ip.adapter_id);
+		return -ENXIO;
+	}
+	if (r < 0)
+		return r;
+	log_debug("GET_IP_INFO %s: family=%u dhcp=%u ip=\"%s\" subnet=\"%s\" gw=\"%s\" dns=\"%s\"",
+		  req->ip.adapter_id, info.addr_family, info.dhcp_enabled, info.ip_addr, info.sub_net,
+		  info.gate_way, info.dns_addr);
+	kvp_encode_ip_reply(reply, req->ip.adapter_id, &info);
+	return 0;
+}
+
+/*
+ * Applying an injected configuration may block the loop for up to 28 s,
+ * close to WatchdogSec: the sd-event watchdog timer cannot fire meanwhile.
+ */
+static void set_ip_keepalive(void *userdata)
+{
+	(void)userdata;
+	sd_notify(false, "WATCHDOG=1");
 }
 
 /* SET_IP_INFO: the host injects a static configuration, by VMBus device GUID. */
 static int op_set_ip_info(struct kvpd *ctx, const struct kvp_request *req, struct hv_kvp_msg *reply)
 {
-	(void)ctx;
-	(void)reply;
-	log_warning("SET_IP_INFO for adapter \"%s\" is not supported by this version, answering failure",
-		    req->ip.adapter_id);
-	return -EOPNOTSUPP;
+	struct netconf_options opts = {
+		.config_root = ctx->config.kvp_config_root,
+		.run_dir = ctx->config.kvp_run_dir,
+		.sysfs_net = ctx->config.kvp_sysfs_net,
+		.scripts_dir = ctx->config.kvp_scripts_dir,
+		.state_dir = ctx->config.kvp_pool_dir, /* where upstream puts ifcfg-<if> too */
+		.apply_timeout_ms = ctx->config.kvp_apply_timeout_ms,
+		.command_path = ctx->config.kvp_command_path,
+		.keepalive = set_ip_keepalive,
+	};
+	const char *bad = NULL;
+	int r;
+
+	r = netconf_backend_from_string(ctx->config.kvp_ifconfig_backend, &opts.backend);
+	if (r < 0)
+		return log_error_errno(-EIO, "SET_IP_INFO: kvp.ifconfig_backend=\"%s\" is not one of "
+				       "auto, networkmanager, networkd, netplan, ifcfg, netlink, script; "
+				       "answering failure", ctx->config.kvp_ifconfig_backend);
+	r = netconf_set_ip_info(&opts, &req->ip, &bad);
+	if (r == -EINVAL)
+		return log_warning_errno(r, "SET_IP_INFO for adapter \"%s\": invalid value \"%s\", "
+					 "nothing changed", req->ip.adapter_id, bad ? bad : "");
+	if (r == -ENODEV)
+		return log_warning_errno(r, "SET_IP_INFO: no interface has device GUID \"%s\"",
+					 req->ip.adapter_id);
+	if (r < 0)
+		return log_error_errno(r, "SET_IP_INFO for adapter \"%s\" (backend %s) failed, "
+				       "previous configuration restored: %m",
+				       req->ip.adapter_id, ctx->config.kvp_ifconfig_backend);
+	log_info("SET_IP_INFO for adapter \"%s\": applied (addresses \"%s\", DHCP %s)",
+		 req->ip.adapter_id, req->ip.ip_addr, req->ip.dhcp_enabled ? "on" : "off");
+	kvp_encode_status(reply, HV_S_OK);
+	return 0;
 }
 
 typedef int (*kvp_op_fn)(struct kvpd *ctx, const struct kvp_request *req, struct hv_kvp_msg *reply);

@@ -42,6 +42,8 @@ struct kvp_run {
 	char *value;
 	unsigned long count;
 	unsigned failed;
+	struct kvp_ip_reply *ip; /* the last GET_IP_INFO reply (heap: 15 KiB), for expect-ip */
+	bool have_ip;
 };
 
 static void status_text(uint32_t status, char buf[static 16])
@@ -585,6 +587,31 @@ static int step_expect(struct kvp_run *k, const struct kvp_step *st)
 	return 0;
 }
 
+static int step_ip(struct kvp_run *k, const struct kvp_step *st)
+{
+	struct hv_kvp_msg m, reply;
+	int r;
+
+	if (st->kind == KVP_STEP_GET_IP)
+		kvp_build_get_ip(&m, st->key, st->family);
+	else
+		kvp_build_set_ip(&m, st->key,
+				 &(struct kvp_ip_fields){ .ip = st->ip[0], .subnet = st->ip[1],
+							  .gw = st->ip[2], .dns = st->ip[3],
+							  .dhcp = st->dhcp, .family = st->family });
+	r = transact(k, &m, sizeof(m), &reply);
+	if (r != 0)
+		return r;
+	uint32_t status = kvp_reply_status(&reply, false);
+	set_status(k, status);
+	if (!k->ip && !(k->ip = malloc(sizeof(*k->ip))))
+		return io_fail(-ENOMEM, "GET_IP_INFO");
+	r = kvp_ip_report(st, &reply, status, k->json, k->ip, &k->have_ip);
+	if (r < 0)
+		return malformed("GET_IP_INFO reply field without NUL");
+	return 0;
+}
+
 static int run_step(struct kvp_run *k, const struct kvp_step *st)
 {
 	switch (st->kind) {
@@ -617,6 +644,15 @@ static int run_step(struct kvp_run *k, const struct kvp_step *st)
 	case KVP_STEP_EXPECT_VALUE:
 	case KVP_STEP_EXPECT_COUNT:
 		return step_expect(k, st);
+	case KVP_STEP_GET_IP:
+	case KVP_STEP_SET_IP:
+		return step_ip(k, st);
+	case KVP_STEP_EXPECT_IP:
+		if (!kvp_ip_expect(k->have_ip ? k->ip : NULL, st, k->json)) {
+			k->failed++;
+			fprintf(stderr, "hv-hostsim kvp: %s: expectation failed\n", st->where);
+		}
+		return 0;
 	}
 	return 0;
 }
@@ -640,6 +676,9 @@ static void help(void)
 	       "  set POOL KEY VALUE | get POOL KEY | delete POOL KEY | enum POOL | intrinsic\n"
 	       "  bad KIND | reconnect | sleep MS\n"
 	       "  expect-status STATUS | expect-value TEXT | expect-count N\n"
+	       "  get-ip MAC [ipv4|ipv6|both] | expect-ip FIELD TEXT\n"
+	       "  set-ip GUID [dhcp=0|1] [ip=LIST] [subnet=LIST] [gw=LIST] [dns=LIST] [family=F]\n"
+	       "FIELD: ip subnet gw dns dhcp family adapter; LIST: ';'-separated\n"
 	       "POOL: 0-4, external, guest, auto, auto-external, auto-internal\n"
 	       "KIND: short long pool op keysize keynul nonul valuesize badutf8 emptykey\n"
 	       "\n"
@@ -770,5 +809,6 @@ int hostsim_kvp_main(int argc, char **argv)
 	/* Gone for good: a daemon retrying meanwhile sees ENOENT, not a dead socket. */
 	unlink(k.socket_path);
 	free(k.value);
+	free(k.ip);
 	return ret;
 }

@@ -47,6 +47,9 @@ enum kvp_step_kind {
 	KVP_STEP_EXPECT_STATUS,
 	KVP_STEP_EXPECT_VALUE,
 	KVP_STEP_EXPECT_COUNT,
+	KVP_STEP_GET_IP,    /* get-ip MAC [FAMILY] */
+	KVP_STEP_SET_IP,    /* set-ip GUID [dhcp=0|1] [ip=LIST] [subnet=…] [gw=…] [dns=…] [family=…] */
+	KVP_STEP_EXPECT_IP, /* expect-ip FIELD TEXT */
 };
 
 struct kvp_step {
@@ -57,6 +60,9 @@ struct kvp_step {
 	uint32_t status;     /* expect-status */
 	unsigned long number; /* sleep ms, expect-count */
 	char *where;         /* "-e 3" or "FILE:LINE", for messages */
+	/* get-ip/set-ip: key is the adapter id; expect-ip: key is FIELD, value TEXT. */
+	char *ip[4];         /* set-ip: ip, subnet, gw, dns lists (owned, "" when not given) */
+	uint8_t dhcp, family;
 };
 
 struct kvp_script {
@@ -75,6 +81,9 @@ int kvp_script_add_file(struct kvp_script *s, const char *path, char **ret_error
 void kvp_script_done(struct kvp_script *s);
 
 /* kvp_msg.c --------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 character at s, 0 if s[0] starts none. */
+size_t utf8_char_len(const char *s, size_t left);
 
 
 const char *kvp_bad_name(enum kvp_bad b);
@@ -131,5 +140,35 @@ struct kvp_host_string {
  */
 int kvp_host_string(const struct hv_kvp_msg *m, size_t off, size_t size, size_t max_units,
 		    struct kvp_host_string *ret);
+
+/* kvp_ip.c ---------------------------------------------------------------- */
+
+struct kvp_ip_fields {
+	const char *ip, *subnet, *gw, *dns;
+	uint8_t dhcp, family;
+};
+
+/* GET_IP_INFO and SET_IP_INFO as the kernel builds them (UTF-8, kernel byte limits). */
+void kvp_build_get_ip(struct hv_kvp_msg *m, const char *mac, uint8_t family);
+void kvp_build_set_ip(struct hv_kvp_msg *m, const char *guid, const struct kvp_ip_fields *f);
+
+/* A GET_IP_INFO reply as the host gets it. */
+struct kvp_ip_reply {
+	uint8_t family, dhcp;
+	struct kvp_host_string adapter, ip, subnet, gw, dns;
+};
+/* Returns 0 or -EBADMSG (a field without NUL). */
+int kvp_read_ip_reply(const struct hv_kvp_msg *m, struct kvp_ip_reply *ret);
+
+/*
+ * The step's words (words[0] is the step name, n words) into st, whose kind
+ * is set. Returns 0, -EINVAL with a static *ret_error, or -ENOMEM.
+ */
+int kvp_ip_parse_step(struct kvp_step *st, char **words, size_t n, const char **ret_error);
+/* Print one get-ip/set-ip result; a successful GET_IP_INFO is kept in *ret. */
+int kvp_ip_report(const struct kvp_step *st, const struct hv_kvp_msg *reply, uint32_t status,
+		  bool json, struct kvp_ip_reply *ret, bool *ret_have);
+/* expect-ip against the last GET_IP_INFO reply (NULL: none yet); prints, returns ok. */
+bool kvp_ip_expect(const struct kvp_ip_reply *last, const struct kvp_step *st, bool json);
 
 #endif

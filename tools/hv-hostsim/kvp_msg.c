@@ -110,7 +110,7 @@ int kvp_bad_parse(const char *s, enum kvp_bad *ret)
 }
 
 /* Length of the valid UTF-8 character at s, 0 if s[0] starts none. */
-static size_t utf8_char_len(const char *s, size_t left)
+size_t utf8_char_len(const char *s, size_t left)
 {
 	for (size_t k = 1; k <= 4 && k <= left; k++)
 		if (utf8_is_valid(s, k))

@@ -18,18 +18,23 @@ static const struct {
 	enum kvp_step_kind kind;
 	size_t n_args;
 	const char *usage;
+	size_t max_args; /* 0: exactly n_args */
 } step_table[] = {
-	{ "set", KVP_STEP_SET, 3, "set POOL KEY VALUE" },
-	{ "get", KVP_STEP_GET, 2, "get POOL KEY" },
-	{ "delete", KVP_STEP_DELETE, 2, "delete POOL KEY" },
-	{ "enum", KVP_STEP_ENUM, 1, "enum POOL" },
-	{ "intrinsic", KVP_STEP_INTRINSIC, 0, "intrinsic" },
-	{ "bad", KVP_STEP_BAD, 1, "bad KIND" },
-	{ "reconnect", KVP_STEP_RECONNECT, 0, "reconnect" },
-	{ "sleep", KVP_STEP_SLEEP, 1, "sleep MS" },
-	{ "expect-status", KVP_STEP_EXPECT_STATUS, 1, "expect-status STATUS" },
-	{ "expect-value", KVP_STEP_EXPECT_VALUE, 1, "expect-value TEXT" },
-	{ "expect-count", KVP_STEP_EXPECT_COUNT, 1, "expect-count N" },
+	{ "set", KVP_STEP_SET, 3, "set POOL KEY VALUE", 0 },
+	{ "get", KVP_STEP_GET, 2, "get POOL KEY", 0 },
+	{ "delete", KVP_STEP_DELETE, 2, "delete POOL KEY", 0 },
+	{ "enum", KVP_STEP_ENUM, 1, "enum POOL", 0 },
+	{ "intrinsic", KVP_STEP_INTRINSIC, 0, "intrinsic", 0 },
+	{ "bad", KVP_STEP_BAD, 1, "bad KIND", 0 },
+	{ "reconnect", KVP_STEP_RECONNECT, 0, "reconnect", 0 },
+	{ "sleep", KVP_STEP_SLEEP, 1, "sleep MS", 0 },
+	{ "expect-status", KVP_STEP_EXPECT_STATUS, 1, "expect-status STATUS", 0 },
+	{ "expect-value", KVP_STEP_EXPECT_VALUE, 1, "expect-value TEXT", 0 },
+	{ "expect-count", KVP_STEP_EXPECT_COUNT, 1, "expect-count N", 0 },
+	{ "get-ip", KVP_STEP_GET_IP, 1, "get-ip MAC [ipv4|ipv6|both]", 2 },
+	{ "set-ip", KVP_STEP_SET_IP, 1,
+	  "set-ip GUID [dhcp=0|1] [ip=LIST] [subnet=LIST] [gw=LIST] [dns=LIST] [family=F]", 7 },
+	{ "expect-ip", KVP_STEP_EXPECT_IP, 2, "expect-ip FIELD TEXT", 0 },
 };
 
 static void step_done(struct kvp_step *st)
@@ -37,6 +42,8 @@ static void step_done(struct kvp_step *st)
 	free(st->key);
 	free(st->value);
 	free(st->where);
+	for (size_t i = 0; i < ELEMENTSOF(st->ip); i++)
+		free(st->ip[i]);
 }
 
 void kvp_script_done(struct kvp_script *s)
@@ -102,7 +109,8 @@ int kvp_script_add_line(struct kvp_script *s, const char *line, const char *wher
 			break;
 	if (i == ELEMENTSOF(step_table))
 		return fail(ret_error, "%s: unknown step \"%s\"", where, w.words[0]);
-	if (w.n - 1 != step_table[i].n_args)
+	if (w.n - 1 < step_table[i].n_args ||
+	    w.n - 1 > MAX(step_table[i].n_args, step_table[i].max_args))
 		return fail(ret_error, "%s: usage: %s", where, step_table[i].usage);
 	st.kind = step_table[i].kind;
 
@@ -154,6 +162,17 @@ int kvp_script_add_line(struct kvp_script *s, const char *line, const char *wher
 			return fail(ret_error, "%s: bad count \"%s\"", where, w.words[1]);
 		break;
 	case KVP_STEP_RECONNECT:
+		break;
+	case KVP_STEP_GET_IP:
+	case KVP_STEP_SET_IP:
+	case KVP_STEP_EXPECT_IP:
+		r = kvp_ip_parse_step(&st, w.words, w.n, &err);
+		if (r < 0) {
+			step_done(&st);
+			if (r == -EINVAL)
+				return fail(ret_error, "%s: %s: %s", where, step_table[i].usage, err);
+			return r;
+		}
 		break;
 	}
 
