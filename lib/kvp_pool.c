@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * One pool file: locking, loading, the in-memory index and the three kinds
- * of write (value in place, append, remove). See docs/pool-store.md for the
- * crash-safety argument behind each write.
+ * One pool file: locking, loading the index, checked record reads and the
+ * three kinds of write (value in place, append, remove). See
+ * docs/pool-store.md for the crash-safety argument behind each write and
+ * for why unlocked reads are safe.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,9 +26,8 @@ void kvp_pool_done(struct kvp_pool *p)
 {
 	safe_close(p->fd);
 	free(p->path);
-	free(p->data);
 	free(p->slots);
-	free(p->buckets);
+	free(p->table);
 	kvp_pool_init(p);
 }
 
@@ -103,76 +103,113 @@ void kvp_pool_unlock(int fd)
 	errno = saved;
 }
 
-/* FNV-1a: keys are short and mostly distinct; chains stay short. */
-static uint32_t key_hash(const void *key, size_t len)
+/*
+ * 64-bit hash, eight bytes a step, with a final avalanche: the index keeps
+ * only hashes, so they must be wide enough that a collision is a rarity
+ * (kvp_pool_find() still confirms the key bytes). Keys come from the host
+ * and from local root-owned writers, not from an untrusted network.
+ */
+static uint64_t hash_bytes(const uint8_t *b, size_t n, uint64_t seed)
 {
-	const uint8_t *k = key;
-	uint32_t h = 2166136261u;
+	uint64_t h = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15u);
+	uint64_t w;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= k[i];
-		h *= 16777619u;
+	for (; n >= 8; b += 8, n -= 8) {
+		memcpy(&w, b, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9u;
+		h ^= h >> 29;
 	}
+	if (n) {
+		w = 0;
+		memcpy(&w, b, n);
+		h = (h ^ w) * 0x94d049bb133111ebu;
+		h ^= h >> 29;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdu;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53u;
+	h ^= h >> 33;
 	return h;
 }
 
-/* The key length of a servable record, or 0 (empty key, or no NUL in 512 bytes). */
-static size_t rec_key_len(const uint8_t *rec)
+static uint64_t key_hash(const void *key, size_t len)
+{
+	uint64_t h = hash_bytes(key, len, 0x6b76705f6b6579u);
+	return h ? h : 1; /* 0 marks an unservable record */
+}
+
+/* The hashes of a record, over exactly what kvp_record_decode() serves. */
+static struct kvp_slot rec_hashes(const uint8_t *rec)
 {
 	size_t kl = strnlen((const char *)rec, KVP_KEY_MAX);
-	return kl == KVP_KEY_MAX ? 0 : kl;
+
+	if (kl == 0 || kl == KVP_KEY_MAX)
+		return (struct kvp_slot){ 0, 0 };
+	uint64_t kh = key_hash(rec, kl);
+	size_t vl = strnlen((const char *)rec + KVP_KEY_MAX, KVP_VALUE_MAX - 1);
+	return (struct kvp_slot){ kh, hash_bytes(rec + KVP_KEY_MAX, vl, kh) };
 }
 
-static void slot_fill(struct kvp_pool *p, size_t i)
-{
-	const uint8_t *rec = kvp_pool_rec(p, i);
-	size_t kl = rec_key_len(rec);
+/* ---- open addressing, linear probing, deletion by backward shift ---- */
 
-	p->slots[i] = (struct kvp_slot){
-		.hash = kl ? key_hash(rec, kl) : 0,
-		.next = KVP_SLOT_NONE,
-		.servable = kl > 0,
-	};
-}
-
-static void index_insert(struct kvp_pool *p, uint32_t i)
+static void table_insert(struct kvp_pool *p, uint32_t slot)
 {
-	if (!p->slots[i].servable)
+	size_t mask = p->ntable - 1, i;
+
+	if (!p->slots[slot].khash)
 		return;
-	uint32_t *head = &p->buckets[p->slots[i].hash & (p->nbuckets - 1)];
-	p->slots[i].next = *head;
-	*head = i;
+	for (i = p->slots[slot].khash & mask; p->table[i] != KVP_SLOT_NONE; i = (i + 1) & mask)
+		;
+	p->table[i] = slot;
 }
 
-static void index_remove(struct kvp_pool *p, uint32_t i)
+/* Where slot's entry is (slot must be servable and in the table). */
+static size_t table_pos(const struct kvp_pool *p, uint32_t slot)
 {
-	if (!p->slots[i].servable)
+	size_t mask = p->ntable - 1, i;
+
+	for (i = p->slots[slot].khash & mask; p->table[i] != slot; i = (i + 1) & mask)
+		;
+	return i;
+}
+
+static void table_remove(struct kvp_pool *p, uint32_t slot)
+{
+	size_t mask = p->ntable - 1;
+
+	if (!p->slots[slot].khash)
 		return;
-	for (uint32_t *link = &p->buckets[p->slots[i].hash & (p->nbuckets - 1)];
-	     *link != KVP_SLOT_NONE; link = &p->slots[*link].next)
-		if (*link == i) {
-			*link = p->slots[i].next;
-			return;
+	size_t hole = table_pos(p, slot);
+	/* Pull later entries of the run back, so that no probe meets a gap early. */
+	for (size_t j = (hole + 1) & mask; p->table[j] != KVP_SLOT_NONE; j = (j + 1) & mask) {
+		size_t home = p->slots[p->table[j]].khash & mask;
+		if (((j - home) & mask) >= ((j - hole) & mask)) {
+			p->table[hole] = p->table[j];
+			hole = j;
 		}
+	}
+	p->table[hole] = KVP_SLOT_NONE;
 }
 
-/* Rebuild the buckets for at least 2*cap entries; on ENOMEM keep the old ones. */
-static int index_rebuild(struct kvp_pool *p, size_t cap)
+/* A table for at least 2*cap entries, filled from slots[0..nrec). */
+static int table_rebuild(struct kvp_pool *p, size_t cap)
 {
-	size_t nb = 32;
-	while (nb < 2 * cap)
-		nb *= 2;
-	if (nb != p->nbuckets) {
-		uint32_t *b = malloc(nb * sizeof(*b));
-		if (!b)
+	size_t nt = 32;
+
+	while (nt < 2 * cap)
+		nt *= 2;
+	if (nt != p->ntable) {
+		uint32_t *t = malloc(nt * sizeof(*t));
+		if (!t)
 			return -ENOMEM;
-		free(p->buckets);
-		p->buckets = b;
-		p->nbuckets = nb;
+		free(p->table);
+		p->table = t;
+		p->ntable = nt;
 	}
-	memset(p->buckets, 0xff, p->nbuckets * sizeof(*p->buckets));
+	memset(p->table, 0xff, p->ntable * sizeof(*p->table));
 	for (size_t i = 0; i < p->nrec; i++)
-		index_insert(p, (uint32_t)i);
+		table_insert(p, (uint32_t)i);
 	return 0;
 }
 
@@ -180,38 +217,72 @@ static int reserve(struct kvp_pool *p, size_t n)
 {
 	if (n >= KVP_SLOT_NONE)
 		return -EFBIG;
-	if (n <= p->cap && p->nbuckets >= 2 * n)
+	if (n <= p->cap && p->ntable >= 2 * n)
 		return 0;
 	if (n > p->cap) {
 		size_t cap = MAX(MAX((size_t)16, p->cap * 2), n);
-		uint8_t *d = realloc(p->data, cap * KVP_RECORD_SIZE);
-		if (!d)
-			return -ENOMEM;
-		p->data = d;
 		struct kvp_slot *s = realloc(p->slots, cap * sizeof(*s));
 		if (!s)
 			return -ENOMEM;
 		p->slots = s;
 		p->cap = cap;
 	}
-	return index_rebuild(p, p->cap);
+	return table_rebuild(p, p->cap);
 }
 
-uint32_t kvp_pool_find(const struct kvp_pool *p, const char *key, size_t klen)
+int kvp_pool_read(const struct kvp_pool *p, uint32_t slot, uint8_t rec[KVP_RECORD_SIZE])
 {
-	uint32_t best = KVP_SLOT_NONE;
+	ssize_t k;
 
-	if (!p->nbuckets)
-		return best;
-	uint32_t h = key_hash(key, klen);
-	/* The whole chain is walked: with duplicates the lowest slot wins. */
-	for (uint32_t i = p->buckets[h & (p->nbuckets - 1)]; i != KVP_SLOT_NONE;
-	     i = p->slots[i].next)
-		if (i < best && p->slots[i].hash == h &&
-		    memcmp(kvp_pool_rec(p, i), key, klen + 1) == 0)
-			best = i;
-	return best;
+	if (p->fd < 0 || slot >= p->nrec)
+		return -ESTALE;
+	do
+		k = pread(p->fd, rec, KVP_RECORD_SIZE, (off_t)slot * KVP_RECORD_SIZE);
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		return -errno;
+	/* Short: cut by a truncate (upstream's rewrite begins with one). */
+	if (k != KVP_RECORD_SIZE)
+		return -ESTALE;
+	/* Other bytes: changed since the index was made, or being written now. */
+	struct kvp_slot h = rec_hashes(rec);
+	if (h.khash != p->slots[slot].khash || h.vhash != p->slots[slot].vhash)
+		return -ESTALE;
+	return 0;
 }
+
+int kvp_pool_find(const struct kvp_pool *p, const char *key, size_t klen,
+		  uint8_t rec[KVP_RECORD_SIZE], uint32_t *ret_slot)
+{
+	uint32_t floor = 0;
+
+	if (!p->ntable)
+		return -ENOENT;
+	uint64_t h = key_hash(key, klen);
+	size_t mask = p->ntable - 1;
+	for (;;) {
+		/* The whole run is walked: with duplicates the lowest slot wins. */
+		uint32_t best = KVP_SLOT_NONE;
+		for (size_t i = h & mask; p->table[i] != KVP_SLOT_NONE; i = (i + 1) & mask) {
+			uint32_t s = p->table[i];
+			if (s >= floor && s < best && p->slots[s].khash == h)
+				best = s;
+		}
+		if (best == KVP_SLOT_NONE)
+			return -ENOENT;
+		int r = kvp_pool_read(p, best, rec);
+		if (r < 0)
+			return r;
+		if (memcmp(rec, key, klen + 1) == 0) {
+			*ret_slot = best;
+			return 0;
+		}
+		floor = best + 1; /* another key with the same hash: next candidate */
+	}
+}
+
+/* Records per read while loading: 25 * 2560 = 64000 bytes. */
+#define LOAD_CHUNK (65536 / KVP_RECORD_SIZE)
 
 int kvp_pool_load(struct kvp_pool *p)
 {
@@ -227,39 +298,44 @@ int kvp_pool_load(struct kvp_pool *p)
 	}
 
 	struct kvp_pool fresh = { .cap = MAX(n, (size_t)16) };
-	_cleanup_free_ uint8_t *data = malloc(fresh.cap * KVP_RECORD_SIZE);
 	_cleanup_free_ struct kvp_slot *slots = malloc(fresh.cap * sizeof(*slots));
-	if (!data || !slots)
+	_cleanup_free_ uint8_t *buf = n ? malloc(LOAD_CHUNK * KVP_RECORD_SIZE) : NULL;
+	if (!slots || (n && !buf))
 		return -ENOMEM;
 
-	while (got < n * KVP_RECORD_SIZE) {
-		ssize_t k = pread(p->fd, data + got, n * KVP_RECORD_SIZE - got, (off_t)got);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
+	/* Never the whole file in memory: a chunk at a time, keeping the hashes. */
+	while (got < n) {
+		size_t want = MIN(n - got, (size_t)LOAD_CHUNK) * KVP_RECORD_SIZE, have = 0;
+		while (have < want) {
+			ssize_t k = pread(p->fd, buf + have, want - have,
+					  (off_t)(got * KVP_RECORD_SIZE + have));
+			if (k < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			if (k == 0)
+				break; /* shrunk by someone ignoring the lock: next check re-reads */
+			have += (size_t)k;
 		}
-		if (k == 0)
-			break; /* shrunk by someone ignoring the lock: next check re-reads */
-		got += (size_t)k;
+		for (size_t i = 0; i < have / KVP_RECORD_SIZE; i++)
+			slots[got + i] = rec_hashes(buf + i * KVP_RECORD_SIZE);
+		got += have / KVP_RECORD_SIZE;
+		if (have < want)
+			break;
 	}
 
-	fresh.data = data;
 	fresh.slots = slots;
-	fresh.nrec = got / KVP_RECORD_SIZE;
-	for (size_t i = 0; i < fresh.nrec; i++)
-		slot_fill(&fresh, i);
-	int r = index_rebuild(&fresh, fresh.cap);
+	fresh.nrec = got;
+	int r = table_rebuild(&fresh, fresh.cap);
 	if (r < 0)
 		return r;
 
-	free(p->data);
 	free(p->slots);
-	free(p->buckets);
-	p->data = TAKE_PTR(data);
+	free(p->table);
 	p->slots = TAKE_PTR(slots);
-	p->buckets = fresh.buckets;
-	p->nbuckets = fresh.nbuckets;
+	p->table = fresh.table;
+	p->ntable = fresh.ntable;
 	p->nrec = fresh.nrec;
 	p->cap = fresh.cap;
 	p->dev = st.st_dev;
@@ -322,15 +398,15 @@ static int ordered_pwrite(int fd, const uint8_t *buf, size_t len, off_t off, siz
 	return r < 0 ? r : full_pwrite(fd, buf, x, off);
 }
 
-int kvp_pool_write_value(struct kvp_pool *p, uint32_t slot, const char *value, size_t vlen)
+int kvp_pool_write_value(struct kvp_pool *p, uint32_t slot, const uint8_t rec[KVP_RECORD_SIZE],
+			 const char *value, size_t vlen)
 {
 	uint8_t buf[KVP_VALUE_MAX] = { 0 };
-	uint8_t *field = kvp_pool_rec(p, slot) + KVP_KEY_MAX;
 	off_t off = (off_t)slot * KVP_RECORD_SIZE + KVP_KEY_MAX;
 
 	memcpy(buf, value, vlen);
-	int r = ordered_pwrite(p->fd, buf, sizeof(buf), off, visible_len(field, KVP_VALUE_MAX),
-			       vlen + 1);
+	int r = ordered_pwrite(p->fd, buf, sizeof(buf), off,
+			       visible_len(rec + KVP_KEY_MAX, KVP_VALUE_MAX), vlen + 1);
 	if (r == 1)
 		/* Old and new values both cross the page: no order is crash-proof. */
 		r = full_pwrite(p->fd, buf, sizeof(buf), off);
@@ -338,19 +414,19 @@ int kvp_pool_write_value(struct kvp_pool *p, uint32_t slot, const char *value, s
 		p->stale = true; /* the value field may now be half old, half new */
 		return r;
 	}
-	memcpy(field, buf, sizeof(buf));
+	p->slots[slot].vhash = hash_bytes(buf, MIN(vlen, (size_t)KVP_VALUE_MAX - 1),
+					  p->slots[slot].khash);
 	return 0;
 }
 
 int kvp_pool_append(struct kvp_pool *p, const char *key, size_t klen, const char *value,
 		    size_t vlen)
 {
+	uint8_t rec[KVP_RECORD_SIZE] = { 0 };
 	int r = reserve(p, p->nrec + 1);
 	if (r < 0)
 		return r;
 
-	uint8_t *rec = kvp_pool_rec(p, p->nrec);
-	memset(rec, 0, KVP_RECORD_SIZE);
 	memcpy(rec, key, klen);
 	memcpy(rec + KVP_KEY_MAX, value, vlen);
 
@@ -366,8 +442,8 @@ int kvp_pool_append(struct kvp_pool *p, const char *key, size_t klen, const char
 		p->stale = true;
 		return r;
 	}
-	slot_fill(p, p->nrec);
-	index_insert(p, (uint32_t)p->nrec);
+	p->slots[p->nrec] = rec_hashes(rec);
+	table_insert(p, (uint32_t)p->nrec);
 	p->nrec++;
 	p->size = off + KVP_RECORD_SIZE;
 	return 0;
@@ -378,13 +454,11 @@ static size_t record_visible_len(const uint8_t *rec)
 	return KVP_KEY_MAX + visible_len(rec + KVP_KEY_MAX, KVP_VALUE_MAX);
 }
 
-/* Overwrite record to with record from (both in the copy too, later). */
-static int copy_record(struct kvp_pool *p, uint32_t from, uint32_t to)
+/* Overwrite record slot (whose bytes are now old) with src. */
+static int copy_record(struct kvp_pool *p, const uint8_t *src, const uint8_t *old, uint32_t to)
 {
-	const uint8_t *src = kvp_pool_rec(p, from);
 	off_t off = (off_t)to * KVP_RECORD_SIZE;
-	int r = ordered_pwrite(p->fd, src, KVP_RECORD_SIZE, off,
-			       record_visible_len(kvp_pool_rec(p, to)),
+	int r = ordered_pwrite(p->fd, src, KVP_RECORD_SIZE, off, record_visible_len(old),
 			       record_visible_len(src));
 	if (r != 1)
 		return r;
@@ -403,8 +477,9 @@ static int copy_record(struct kvp_pool *p, uint32_t from, uint32_t to)
 	return r;
 }
 
-int kvp_pool_remove(struct kvp_pool *p, uint32_t slot)
+int kvp_pool_remove(struct kvp_pool *p, uint32_t slot, const uint8_t rec[KVP_RECORD_SIZE])
 {
+	uint8_t last_rec[KVP_RECORD_SIZE];
 	uint32_t last = (uint32_t)p->nrec - 1;
 	off_t newsize = (off_t)last * KVP_RECORD_SIZE;
 	int r;
@@ -414,7 +489,10 @@ int kvp_pool_remove(struct kvp_pool *p, uint32_t slot)
 	 * crash in between leaves that record twice, never a torn file.
 	 */
 	if (slot != last) {
-		r = copy_record(p, last, slot);
+		r = kvp_pool_read(p, last, last_rec);
+		if (r < 0)
+			return r; /* nothing written yet; -ESTALE: the caller re-reads */
+		r = copy_record(p, last_rec, rec, slot);
 		if (r < 0) {
 			p->stale = true;
 			return r;
@@ -426,12 +504,11 @@ int kvp_pool_remove(struct kvp_pool *p, uint32_t slot)
 		return r;
 	}
 
-	index_remove(p, slot);
+	table_remove(p, slot);
 	if (slot != last) {
-		index_remove(p, last);
-		memcpy(kvp_pool_rec(p, slot), kvp_pool_rec(p, last), KVP_RECORD_SIZE);
+		if (p->slots[last].khash)
+			p->table[table_pos(p, last)] = slot; /* same hash, same run */
 		p->slots[slot] = p->slots[last];
-		index_insert(p, slot);
 	}
 	p->nrec--;
 	p->size = newsize;

@@ -158,7 +158,15 @@ static void handle_event(struct kvp_store *s, const struct inotify_event *ev)
 	}
 }
 
-/* Read every queued event without blocking; usually a single EAGAIN read. */
+/* The largest event: the name is NUL-padded to a multiple of the header size. */
+#define EVENT_MAX (sizeof(struct inotify_event) + NAME_MAX + 1)
+
+/*
+ * Read every queued event without blocking, in one read(2) as a rule: an
+ * inotify read returns every queued event that fits, so a read that left
+ * room for the largest possible event emptied the queue. Only a full
+ * buffer means "read again", and an empty queue costs one EAGAIN.
+ */
 static void drain_events(struct kvp_store *s)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -179,6 +187,8 @@ static void drain_events(struct kvp_store *s)
 			handle_event(s, ev);
 			q += sizeof(*ev) + ev->len;
 		}
+		if ((size_t)n <= sizeof(buf) - EVENT_MAX)
+			return;
 	}
 }
 
@@ -188,21 +198,21 @@ static bool ts_eq(struct timespec a, struct timespec b)
 }
 
 /*
- * Has the pool changed since the copy was made? Sets stale and recheck.
- * With inotify, a read costs one read(2) of the event queue; writers, who
- * pay for locks anyway, also compare fstat()'s size and inode (a second
- * opinion, e.g. for a filesystem whose remote changes raise no events).
+ * Has the pool changed since the index was made? Sets stale and recheck.
+ * With inotify this is one read(2) of the event queue, none at all for a
+ * trusting reader (the caller drains the queue); drain forces the read.
+ * Writers also get a second opinion, for a filesystem whose remote changes
+ * raise no events: the pread() of the record they change is checked
+ * against the index, and appends and deletes compare fstat()'s size and
+ * inode (pool_same_size()).
  */
-static void pool_check(struct kvp_store *s, struct kvp_pool *p, bool writing)
+static void pool_check(struct kvp_store *s, struct kvp_pool *p, bool drain)
 {
 	struct stat st;
 
 	if (pool_watched(s, p)) {
-		if (writing || !s->trust_events)
+		if (drain || !s->trust_events)
 			drain_events(s);
-		if (writing && !p->stale && !p->recheck && p->fd >= 0 &&
-		    (fstat(p->fd, &st) < 0 || st.st_ino != p->ino || st.st_size != p->size))
-			p->stale = true;
 		return;
 	}
 
@@ -248,39 +258,102 @@ static int pool_reopen(struct kvp_store *s, struct kvp_pool *p)
 	return 0;
 }
 
-static int pool_follow(struct kvp_store *s, struct kvp_pool *p)
+static int pool_follow(struct kvp_store *s, struct kvp_pool *p, bool drain)
 {
-	pool_check(s, p, false);
+	pool_check(s, p, drain);
 	for (int tries = 0; p->recheck; tries++) {
 		int r = pool_reopen(s, p);
 		if (r < 0)
 			return r;
 		if (tries >= REOPEN_TRIES)
 			break;
-		pool_check(s, p, false);
+		pool_check(s, p, drain);
 	}
 	return 0;
 }
 
-/* Make the in-memory copy current, for reading. */
-static int pool_fresh(struct kvp_store *s, struct kvp_pool *p)
+/*
+ * Make the index current, for reading. With keep_lock (the retry after a
+ * record did not match the index) the events are read whatever the mode,
+ * the file is re-read under the shared lock, and the lock is kept (when
+ * there is a file) for the caller's second attempt.
+ */
+static int pool_fresh(struct kvp_store *s, struct kvp_pool *p, bool keep_lock)
 {
-	int r = pool_follow(s, p);
+	int r = pool_follow(s, p, keep_lock);
 	if (r < 0)
 		return r;
-	if (!p->stale)
+	if (!p->stale && !keep_lock)
 		return 0;
 	if (p->fd < 0)
 		return kvp_pool_load(p);
 	r = kvp_pool_lock(p->fd, false, s->lock_timeout_ms);
 	if (r < 0)
 		return r;
+	if (keep_lock && pool_watched(s, p))
+		/* Writes finished before we got the lock: their events are in. */
+		drain_events(s);
 	r = kvp_pool_load(p);
-	kvp_pool_unlock(p->fd);
+	if (r < 0 || !keep_lock)
+		kvp_pool_unlock(p->fd);
 	return r;
 }
 
-/* Take the write locks and make the copy current under them. */
+/* One GET (key) or ENUMERATE (index) attempt on the index as it is. */
+static int read_once(struct kvp_pool *p, const char *key, size_t kl, uint32_t index,
+		     uint8_t rec[KVP_RECORD_SIZE])
+{
+	uint32_t slot;
+
+	if (key)
+		return kvp_pool_find(p, key, kl, rec, &slot);
+	if (index >= p->nrec)
+		return -ENOENT;
+	return kvp_pool_read(p, index, rec);
+}
+
+/*
+ * Reads take no lock: the pread() of the record is checked against the
+ * index (both hashes), which shows whether another program changed it
+ * since, or is writing it at this moment. Only then is the file re-read
+ * under the shared lock (which waits for that writer) and the read tried
+ * again under it. docs/pool-store.md gives the argument.
+ */
+static int pool_read(struct kvp_store *s, struct kvp_pool *p, const char *key, size_t kl,
+		     uint32_t index, uint8_t rec[KVP_RECORD_SIZE])
+{
+	int r = pool_fresh(s, p, false);
+	if (r < 0)
+		return r;
+	r = read_once(p, key, kl, index, rec);
+	if (r != -ESTALE)
+		return r;
+	p->stale = true;
+	r = pool_fresh(s, p, true);
+	if (r < 0)
+		return r;
+	r = read_once(p, key, kl, index, rec);
+	if (p->fd >= 0)
+		kvp_pool_unlock(p->fd);
+	if (r == -ESTALE) {
+		/* Changed under our shared lock: a writer that ignores locks. */
+		p->stale = true;
+		r = -EAGAIN;
+	}
+	return r;
+}
+
+/* Before an append or a delete: did the file grow or shrink unseen? */
+static int pool_same_size(const struct kvp_pool *p)
+{
+	struct stat st;
+
+	if (fstat(p->fd, &st) < 0)
+		return -errno;
+	return st.st_ino == p->ino && st.st_size == p->size ? 0 : -ESTALE;
+}
+
+/* Take the write locks and make the index current under them. */
 static int pool_begin_write(struct kvp_store *s, struct kvp_pool *p)
 {
 	if (s->read_only)
@@ -345,6 +418,24 @@ static int check_key(const char *key, size_t *ret_len)
 	return 0;
 }
 
+/*
+ * Under the exclusive lock, after events were read: -ESTALE means the file
+ * changed without raising any (e.g. a remote filesystem). Re-read it and
+ * go again (returns -ESTALE), once; the second time it is a writer that
+ * ignores the lock, and the caller gets -EAGAIN.
+ */
+static int write_retry(struct kvp_pool *p, int r, int pass)
+{
+	if (r != -ESTALE)
+		return r;
+	if (pass > 0) {
+		p->stale = true;
+		return -EAGAIN;
+	}
+	r = kvp_pool_load(p);
+	return r < 0 ? r : -ESTALE;
+}
+
 static struct kvp_pool *get_pool(struct kvp_store *s, unsigned pool)
 {
 	return s && pool < s->npools ? &s->pools[pool] : NULL;
@@ -354,19 +445,17 @@ int kvp_store_get(struct kvp_store *s, unsigned pool, const char *key,
 		  char ret_value[KVP_VALUE_MAX])
 {
 	struct kvp_pool *p = get_pool(s, pool);
+	uint8_t rec[KVP_RECORD_SIZE];
 	char k[KVP_KEY_MAX];
 	size_t kl;
 	int r;
 
 	if (!p || check_key(key, &kl) < 0)
 		return -EINVAL;
-	r = pool_fresh(s, p);
+	r = pool_read(s, p, key, kl, 0, rec);
 	if (r < 0)
 		return r;
-	uint32_t slot = kvp_pool_find(p, key, kl);
-	if (slot == KVP_SLOT_NONE)
-		return -ENOENT;
-	return kvp_record_decode(kvp_pool_rec(p, slot), k, ret_value);
+	return kvp_record_decode(rec, k, ret_value);
 }
 
 int kvp_store_set(struct kvp_store *s, unsigned pool, const char *key, const char *value)
@@ -387,14 +476,25 @@ int kvp_store_set(struct kvp_store *s, unsigned pool, const char *key, const cha
 	r = pool_begin_write(s, p);
 	if (r < 0)
 		return r;
-	uint32_t slot = kvp_pool_find(p, key, kl);
-	if (slot == KVP_SLOT_NONE) {
-		r = kvp_pool_append(p, key, kl, value, vl);
-		wrote = true;
-	} else if (memcmp(kvp_pool_rec(p, slot) + KVP_KEY_MAX, padded, sizeof(padded)) != 0) {
-		/* Same bytes already there: no write, so no needless mtime change. */
-		r = kvp_pool_write_value(p, slot, value, vl);
-		wrote = true;
+	for (int pass = 0;; pass++) {
+		uint8_t rec[KVP_RECORD_SIZE];
+		uint32_t slot;
+
+		r = kvp_pool_find(p, key, kl, rec, &slot);
+		if (r == -ENOENT) {
+			r = pool_same_size(p);
+			if (r == 0) {
+				r = kvp_pool_append(p, key, kl, value, vl);
+				wrote = true;
+			}
+		} else if (r == 0 && memcmp(rec + KVP_KEY_MAX, padded, sizeof(padded)) != 0) {
+			/* Same bytes already there: no write, so no needless mtime change. */
+			r = kvp_pool_write_value(p, slot, rec, value, vl);
+			wrote = true;
+		}
+		r = write_retry(p, r, pass);
+		if (r != -ESTALE)
+			break;
 	}
 	return pool_end_write(s, p, r, wrote);
 }
@@ -402,6 +502,7 @@ int kvp_store_set(struct kvp_store *s, unsigned pool, const char *key, const cha
 int kvp_store_delete(struct kvp_store *s, unsigned pool, const char *key)
 {
 	struct kvp_pool *p = get_pool(s, pool);
+	bool wrote = false;
 	size_t kl;
 	int r;
 
@@ -410,28 +511,38 @@ int kvp_store_delete(struct kvp_store *s, unsigned pool, const char *key)
 	r = pool_begin_write(s, p);
 	if (r < 0)
 		return r;
-	uint32_t slot = kvp_pool_find(p, key, kl);
-	if (slot == KVP_SLOT_NONE)
-		return pool_end_write(s, p, -ENOENT, false);
-	r = kvp_pool_remove(p, slot);
-	return pool_end_write(s, p, r, true);
+	for (int pass = 0;; pass++) {
+		uint8_t rec[KVP_RECORD_SIZE];
+		uint32_t slot;
+
+		r = kvp_pool_find(p, key, kl, rec, &slot);
+		if (r == 0)
+			r = pool_same_size(p);
+		if (r == 0) {
+			r = kvp_pool_remove(p, slot, rec);
+			wrote |= r != -ESTALE;
+		}
+		r = write_retry(p, r, pass);
+		if (r != -ESTALE)
+			break;
+	}
+	return pool_end_write(s, p, r, wrote);
 }
 
 int kvp_store_enumerate(struct kvp_store *s, unsigned pool, uint32_t index,
 			char ret_key[KVP_KEY_MAX], char ret_value[KVP_VALUE_MAX])
 {
 	struct kvp_pool *p = get_pool(s, pool);
+	uint8_t rec[KVP_RECORD_SIZE];
 	int r;
 
 	if (!p)
 		return -EINVAL;
-	r = pool_fresh(s, p);
+	r = pool_read(s, p, NULL, 0, index, rec);
 	if (r < 0)
 		return r;
-	if (index >= p->nrec)
-		return -ENOENT;
 	/* Index i is file record i, so an unservable record keeps its number. */
-	r = kvp_record_decode(kvp_pool_rec(p, index), ret_key, ret_value);
+	r = kvp_record_decode(rec, ret_key, ret_value);
 	return r < 0 ? -EBADMSG : 0;
 }
 
@@ -442,7 +553,7 @@ int kvp_store_count(struct kvp_store *s, unsigned pool, size_t *ret_count)
 
 	if (!p || !ret_count)
 		return -EINVAL;
-	r = pool_fresh(s, p);
+	r = pool_fresh(s, p, false);
 	if (r < 0)
 		return r;
 	*ret_count = p->nrec;
@@ -500,7 +611,7 @@ static int store_open_pools(struct kvp_store *s)
 		if (r < 0)
 			return r;
 		pool_watch(s, p);
-		r = pool_fresh(s, p);
+		r = pool_fresh(s, p, false);
 		/* A lock held by a stuck program only delays the first read. */
 		if (r < 0 && r != -ETIMEDOUT)
 			return r;
