@@ -301,6 +301,15 @@ if [ -n "$skipped" ]; then
 fi
 echo "notes: upstream's GET replies carry an empty value (hv-protocol.md 2.3), so its GET"
 echo "       figures are round trips, not checked values; null does no work at all."
+# The other daemons' benchmarks (each skips with a message what it cannot run).
+if [ "${BENCH_KVP_ONLY:-0}" != 1 ]; then
+	echo
+	BUILD=$BUILD sh "$(dirname "$0")/fcopy-run.sh" || failed=1
+	echo
+	BUILD=$BUILD sh "$(dirname "$0")/fcopy-uio.sh" || failed=1
+	echo
+	BUILD=$BUILD sh "$(dirname "$0")/vss-stall.sh" || failed=1
+fi
 if [ $failed -ne 0 ]; then
 	say "some runs failed (see above); their cells read FAIL"
 	exit 1

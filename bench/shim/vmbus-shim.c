@@ -7,8 +7,10 @@
  * An open of /dev/vmbus/hv_kvp, hv_vss or hv_fcopy becomes a connect to the
  * AF_UNIX SOCK_SEQPACKET socket named by HVGUEST_SHIM_KVP, HVGUEST_SHIM_VSS
  * or HVGUEST_SHIM_FCOPY. Such a socket delivers one whole message per read
- * and takes one per write, like the device (hv-protocol.md 1.3), and the
- * daemons only poll, read and write the fd, so nothing else needs wrapping.
+ * and takes one per write, like the device (hv-protocol.md 1.3). The
+ * device also ignores the offset of pread/pwrite, which hv_fcopy_daemon
+ * uses; on a socket they fail with ESPIPE, so pread/pwrite that fail so are
+ * retried as read/write (a file never gives ESPIPE: nothing else changes).
  * When the variable is unset the open goes to the real device untouched.
  *
  * The daemons may be started before the simulator listens: the connect is
@@ -181,3 +183,26 @@ SHIM_OPEN_2(__open_2)
 SHIM_OPEN_2(__open64_2)
 SHIM_OPENAT_2(__openat_2)
 SHIM_OPENAT_2(__openat64_2)
+
+/* pread/pwrite on the redirected socket: the offset means nothing, as on the device. */
+#define SHIM_PIO(name, fallback, buftype)                                      \
+	ssize_t name(int fd, buftype buf, size_t count, off_t offset)          \
+	{                                                                      \
+		static ssize_t (*real)(int, buftype, size_t, off_t);           \
+		ssize_t n;                                                     \
+		if (!real)                                                     \
+			real = (ssize_t(*)(int, buftype, size_t, off_t))shim_next(#name); \
+		n = real(fd, buf, count, offset);                              \
+		if (n < 0 && errno == ESPIPE)                                  \
+			n = fallback(fd, buf, count);                          \
+		return n;                                                      \
+	}
+
+ssize_t pread(int fd, void *buf, size_t count, off_t offset);
+ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset);
+ssize_t pread64(int fd, void *buf, size_t count, off_t offset);
+ssize_t pwrite64(int fd, const void *buf, size_t count, off_t offset);
+SHIM_PIO(pread, read, void *)
+SHIM_PIO(pwrite, write, const void *)
+SHIM_PIO(pread64, read, void *)
+SHIM_PIO(pwrite64, write, const void *)
