@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "fcopy_codec.h"
+#include "daemon.h"
 #include "fcopyd.h"
 #include "log.h"
 
@@ -200,23 +201,9 @@ static int fcopyd_run(struct fcopyd *ctx)
 	r = fcopyd_new_session(&ctx->config, &ctx->session);
 	if (r < 0)
 		return log_error_errno(r, "Cannot set up the copy session: %m");
-	r = sd_event_default(&ctx->event);
+	r = daemon_event_new(&ctx->event, NULL, fcopyd_on_sighup, ctx);
 	if (r < 0)
-		return log_error_errno(r, "Cannot create the event loop: %m");
-	sigset_t ss;
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigaddset(&ss, SIGINT);
-	sigaddset(&ss, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
-		return log_error_errno(-errno, "Cannot block signals: %m");
-	if ((r = sd_event_add_signal(ctx->event, NULL, SIGTERM, NULL, NULL)) < 0 ||
-	    (r = sd_event_add_signal(ctx->event, NULL, SIGINT, NULL, NULL)) < 0 ||
-	    (r = sd_event_add_signal(ctx->event, NULL, SIGHUP, fcopyd_on_sighup, ctx)) < 0)
-		return log_error_errno(r, "Cannot watch signals: %m");
-	r = sd_event_set_watchdog(ctx->event, true);
-	if (r < 0)
-		log_warning_errno(r, "Cannot enable the watchdog: %m, continuing without it");
+		return r;
 
 	r = fcopyd_start_transport(ctx);
 	if (r < 0)
@@ -237,32 +224,16 @@ int main(int argc, char **argv)
 	static struct fcopyd ctx;
 	int r;
 
-	switch (daemon_cli_parse(argc, argv, "hypervfcopyd",
-				 "Hyper-V guest file copy daemon: receives the files the host sends "
-				 "with Copy-VMFile.",
-				 NULL, 0, &ctx.cli)) {
-	case CLI_RUN:
-		break;
-	case CLI_EXIT_OK:
-		return 0;
-	default:
-		return 2;
-	}
-	log_setup("hypervfcopyd", ctx.cli.debug);
-	if (daemon_config_load(&ctx.cli, &ctx.config) < 0 || fcopyd_check_config(&ctx.config) < 0) {
-		config_done(&ctx.config);
-		daemon_cli_done(&ctx.cli);
-		return 2;
-	}
-	log_set_debug(ctx.config.debug);
-	if (ctx.cli.dump_config) {
-		config_dump(&ctx.config, stdout);
-		return 0;
-	}
-	if (ctx.cli.check_config) {
-		printf("configuration OK\n");
-		return 0;
-	}
+	static const struct daemon_info info = {
+		.prog = "hypervfcopyd",
+		.summary = "Hyper-V guest file copy daemon: receives the files the host sends "
+			   "with Copy-VMFile.",
+		.check = fcopyd_check_config,
+	};
+
+	r = daemon_setup(argc, argv, &info, &ctx.cli, &ctx.config);
+	if (r != DAEMON_RUN)
+		return r;
 
 	r = fcopyd_run(&ctx);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "daemon.h"
 #include "kvpd.h"
 #include "netconf.h"
 #include "log.h"
@@ -191,26 +192,12 @@ static int kvpd_run(struct kvpd *ctx)
 {
 	int r;
 
-	r = sd_event_new(&ctx->event);
+	r = daemon_event_new(&ctx->event, NULL, kvpd_on_sighup, ctx);
 	if (r < 0)
-		return log_error_errno(r, "Cannot create the event loop: %m");
+		return r;
 	r = kvpd_open_state(ctx, &ctx->config);
 	if (r < 0)
 		return r;
-	sigset_t ss;
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigaddset(&ss, SIGINT);
-	sigaddset(&ss, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
-		return log_error_errno(-errno, "Cannot block signals: %m");
-	if ((r = sd_event_add_signal(ctx->event, NULL, SIGTERM, NULL, NULL)) < 0 ||
-	    (r = sd_event_add_signal(ctx->event, NULL, SIGINT, NULL, NULL)) < 0 ||
-	    (r = sd_event_add_signal(ctx->event, NULL, SIGHUP, kvpd_on_sighup, ctx)) < 0)
-		return log_error_errno(r, "Cannot watch signals: %m");
-	r = sd_event_set_watchdog(ctx->event, true);
-	if (r < 0)
-		log_warning_errno(r, "Cannot enable the watchdog: %m, continuing without it");
 
 	r = hv_link_new(ctx->event, "KVP", ctx->config.kvp_device, KVP_MSG_SIZE, &kvpd_link_ops, ctx,
 			&ctx->link);
@@ -226,31 +213,17 @@ static int kvpd_run(struct kvpd *ctx)
 
 int main(int argc, char **argv)
 {
+	static const struct daemon_info info = {
+		.prog = "hypervkvpd",
+		.summary = "Hyper-V Data Exchange (KVP) daemon: answers the host's key/value requests.",
+		.check = kvpd_check_config,
+	};
 	static struct kvpd ctx;
 	int r;
 
-	switch (daemon_cli_parse(argc, argv, "hypervkvpd",
-				 "Hyper-V Data Exchange (KVP) daemon: answers the host's key/value requests.",
-				 NULL, 0, &ctx.cli)) {
-	case CLI_RUN:
-		break;
-	case CLI_EXIT_OK:
-		return 0;
-	default:
-		return 2;
-	}
-	log_setup("hypervkvpd", ctx.cli.debug);
-	if (daemon_config_load(&ctx.cli, &ctx.config) < 0 || kvpd_check_config(&ctx.config) < 0)
-		return 2;
-	log_set_debug(ctx.config.debug);
-	if (ctx.cli.dump_config) {
-		config_dump(&ctx.config, stdout);
-		return 0;
-	}
-	if (ctx.cli.check_config) {
-		printf("configuration OK\n");
-		return 0;
-	}
+	r = daemon_setup(argc, argv, &info, &ctx.cli, &ctx.config);
+	if (r != DAEMON_RUN)
+		return r;
 
 	r = kvpd_run(&ctx);
 

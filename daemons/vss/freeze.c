@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 
 #include "log.h"
 #include "macro.h"
@@ -45,6 +46,8 @@ static void run_hooks_stage(struct vssd *ctx, size_t n, bool reverse, const char
 		size_t i = reverse ? n - 1 - k : k;
 		const char *args[] = { arg, NULL };
 		struct hook_result res;
+		/* Each hook may take up to vss.hook_timeout while the loop waits. */
+		sd_notify(false, "WATCHDOG=1");
 		int r = hook_run(ctx->hooks.paths[i], args, hook_default_env,
 				 ctx->config.vss_hook_timeout_ms, &res);
 		if (r < 0)
@@ -96,6 +99,7 @@ int vssd_freeze(struct vssd *ctx, struct vssd_failure *f)
 		const char *path = ctx->hooks.paths[ctx->hooks_frozen];
 		const char *args[] = { "freeze", NULL };
 		struct hook_result res;
+		sd_notify(false, "WATCHDOG=1");
 		r = hook_run(path, args, hook_default_env, ctx->config.vss_hook_timeout_ms, &res);
 		if (r < 0 || !hook_result_ok(&res)) {
 			f->r = r < 0 ? r : res.timed_out ? -ETIMEDOUT : -ECANCELED;

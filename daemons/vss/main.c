@@ -13,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
+#include "daemon.h"
 #include "vssd.h"
 
 static size_t vssd_registration(void *userdata, void *buf, size_t size)
@@ -166,23 +167,9 @@ static int vssd_run(struct vssd *ctx)
 {
 	int r;
 
-	r = sd_event_default(&ctx->event);
+	r = daemon_event_new(&ctx->event, vssd_on_exit_signal, vssd_on_sighup, ctx);
 	if (r < 0)
-		return log_error_errno(r, "Cannot create the event loop: %m");
-	sigset_t ss;
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigaddset(&ss, SIGINT);
-	sigaddset(&ss, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
-		return log_error_errno(-errno, "Cannot block signals: %m");
-	if ((r = sd_event_add_signal(ctx->event, NULL, SIGTERM, vssd_on_exit_signal, ctx)) < 0 ||
-	    (r = sd_event_add_signal(ctx->event, NULL, SIGINT, vssd_on_exit_signal, ctx)) < 0 ||
-	    (r = sd_event_add_signal(ctx->event, NULL, SIGHUP, vssd_on_sighup, ctx)) < 0)
-		return log_error_errno(r, "Cannot watch signals: %m");
-	r = sd_event_set_watchdog(ctx->event, true);
-	if (r < 0)
-		log_warning_errno(r, "Cannot enable the watchdog: %m, continuing without it");
+		return r;
 
 	/* A previous instance that died frozen left its list: undo that first. */
 	(void)vssd_thaw_from_state(ctx, false);
@@ -212,28 +199,16 @@ int main(int argc, char **argv)
 	};
 	int r;
 
-	switch (daemon_cli_parse(argc, argv, "hypervvssd",
-				 "Hyper-V backup (VSS) daemon: freezes filesystems for host snapshots.",
-				 flags, ELEMENTSOF(flags), &ctx.cli)) {
-	case CLI_RUN:
-		break;
-	case CLI_EXIT_OK:
-		return 0;
-	default:
-		return 2;
-	}
-	log_setup("hypervvssd", ctx.cli.debug);
-	if (daemon_config_load(&ctx.cli, &ctx.config) < 0)
-		return 2;
-	log_set_debug(ctx.config.debug);
-	if (ctx.cli.dump_config) {
-		config_dump(&ctx.config, stdout);
-		return 0;
-	}
-	if (ctx.cli.check_config) {
-		printf("configuration OK\n");
-		return 0;
-	}
+	const struct daemon_info info = {
+		.prog = "hypervvssd",
+		.summary = "Hyper-V backup (VSS) daemon: freezes filesystems for host snapshots.",
+		.flags = flags,
+		.n_flags = ELEMENTSOF(flags),
+	};
+
+	r = daemon_setup(argc, argv, &info, &ctx.cli, &ctx.config);
+	if (r != DAEMON_RUN)
+		return r;
 	if (ctx.dry_run)
 		r = vssd_dry_run(&ctx);
 	else if (ctx.thaw_only)

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "daemon.h"
+#include "log.h"
+
+int daemon_setup(int argc, char **argv, const struct daemon_info *info, struct daemon_cli *cli,
+		 struct hv_config *config)
+{
+	switch (daemon_cli_parse(argc, argv, info->prog, info->summary, info->flags, info->n_flags,
+				 cli)) {
+	case CLI_RUN:
+		break;
+	case CLI_EXIT_OK:
+		daemon_cli_done(cli);
+		return 0;
+	default:
+		daemon_cli_done(cli);
+		return 2;
+	}
+	log_setup(info->prog, cli->debug);
+	if (daemon_config_load(cli, config) < 0) {
+		daemon_cli_done(cli);
+		return 2;
+	}
+	if (info->check && info->check(config) < 0) {
+		config_done(config);
+		daemon_cli_done(cli);
+		return 2;
+	}
+	log_set_debug(config->debug);
+	if (cli->dump_config || cli->check_config) {
+		if (cli->dump_config)
+			config_dump(config, stdout);
+		else
+			printf("configuration OK\n");
+		config_done(config);
+		daemon_cli_done(cli);
+		return 0;
+	}
+	return DAEMON_RUN;
+}
+
+int daemon_event_new(sd_event **ret, sd_event_signal_handler_t on_exit,
+		     sd_event_signal_handler_t on_hup, void *userdata)
+{
+	sd_event *e = NULL;
+	sigset_t ss;
+	int r;
+
+	r = sd_event_new(&e);
+	if (r < 0)
+		return log_error_errno(r, "Cannot create the event loop: %m");
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0) {
+		r = log_error_errno(-errno, "Cannot block signals: %m");
+		sd_event_unref(e);
+		return r;
+	}
+	if ((r = sd_event_add_signal(e, NULL, SIGTERM, on_exit, userdata)) < 0 ||
+	    (r = sd_event_add_signal(e, NULL, SIGINT, on_exit, userdata)) < 0 ||
+	    (r = sd_event_add_signal(e, NULL, SIGHUP, on_hup, userdata)) < 0) {
+		log_error_errno(r, "Cannot watch signals: %m");
+		sd_event_unref(e);
+		return r;
+	}
+	r = sd_event_set_watchdog(e, true);
+	if (r < 0)
+		log_warning_errno(r, "Cannot enable the watchdog: %m, continuing without it");
+	*ret = e;
+	return 0;
+}
