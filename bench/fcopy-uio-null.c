@@ -97,7 +97,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		vmbus_ring_set_mask(&rx, 0);
-		if (write(fd, &one, sizeof(one)) != sizeof(one))
+		/* Never block on a signal (a real uio write does not): one pending is enough. */
+		if (send(fd, &one, sizeof(one), MSG_NOSIGNAL | MSG_DONTWAIT) != sizeof(one) &&
+		    errno != EAGAIN)
 			return 0;
 		if (vmbus_ring_avail(&rx) > 0)
 			continue;

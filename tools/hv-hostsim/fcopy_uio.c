@@ -176,7 +176,20 @@ static int kick(struct uio_sim *u, bool force)
 		return 0;
 	vmbus_ring_set_mask(&u->g_rx, 1);
 	u->interrupts++;
-	return hs_send(u->fd, &u->interrupts, sizeof(u->interrupts));
+	/*
+	 * Like a real interrupt, never wait: if the socket is full of earlier
+	 * interrupts the guest has one pending already. Waiting here while
+	 * the guest waits to signal us would deadlock both.
+	 */
+	ssize_t n;
+	do
+		n = send(u->fd, &u->interrupts, sizeof(u->interrupts), MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	if (n < 0)
+		return negative_errno();
+	return n == (ssize_t)sizeof(u->interrupts) ? 0 : -EIO;
 }
 
 /*
