@@ -62,8 +62,13 @@ int daemon_event_new(sd_event **ret, sd_event_signal_handler_t on_exit,
 		sd_event_unref(e);
 		return r;
 	}
-	if ((r = sd_event_add_signal(e, NULL, SIGTERM, on_exit, userdata)) < 0 ||
-	    (r = sd_event_add_signal(e, NULL, SIGINT, on_exit, userdata)) < 0 ||
+	/*
+	 * Without a handler sd-event exits the loop with the userdata pointer
+	 * as the exit code: give it none, so that the code is 0.
+	 */
+	void *exit_userdata = on_exit ? userdata : NULL;
+	if ((r = sd_event_add_signal(e, NULL, SIGTERM, on_exit, exit_userdata)) < 0 ||
+	    (r = sd_event_add_signal(e, NULL, SIGINT, on_exit, exit_userdata)) < 0 ||
 	    (r = sd_event_add_signal(e, NULL, SIGHUP, on_hup, userdata)) < 0) {
 		log_error_errno(r, "Cannot watch signals: %m");
 		sd_event_unref(e);
