@@ -144,8 +144,13 @@ static void link_schedule_reopen(struct hv_link *l)
 
 	l->backoff_usec = MIN(l->backoff_usec * 2, BACKOFF_MAX_USEC);
 	l->retry_source = sd_event_source_disable_unref(l->retry_source);
-	int r = sd_event_add_time_relative(l->event, &l->retry_source, CLOCK_MONOTONIC, delay, 0,
-					   link_on_retry, l);
+	/*
+	 * Accuracy 0 would mean sd-event's default of 250 ms, which turns the
+	 * 0.1 s first retry into up to 0.35 s; a tenth of the delay keeps the
+	 * backoff what it says while still letting wakeups coalesce.
+	 */
+	int r = sd_event_add_time_relative(l->event, &l->retry_source, CLOCK_MONOTONIC, delay,
+					   delay / 10, link_on_retry, l);
 	if (r < 0) {
 		log_error_errno(r, "Cannot arm the reopen timer: %m; exiting");
 		sd_event_exit(l->event, 1);
