@@ -67,7 +67,7 @@ struct kvp_step {
 
 struct kvp_script {
 	struct kvp_step *steps;
-	size_t n;
+	size_t n, cap;
 };
 
 /*

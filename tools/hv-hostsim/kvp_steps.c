@@ -177,13 +177,21 @@ int kvp_script_add_line(struct kvp_script *s, const char *line, const char *wher
 	}
 
 	st.where = strdup(where);
-	struct kvp_step *n = realloc(s->steps, (s->n + 1) * sizeof(*n));
-	if (!st.where || !n) {
+	if (!st.where) {
 		step_done(&st);
-		free(n == s->steps ? NULL : n);
 		return -ENOMEM;
 	}
-	s->steps = n;
+	/* Grow geometrically: scripts of many thousand steps must parse in linear time. */
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		struct kvp_step *n = realloc(s->steps, cap * sizeof(*n));
+		if (!n) {
+			step_done(&st);
+			return -ENOMEM;
+		}
+		s->steps = n;
+		s->cap = cap;
+	}
 	s->steps[s->n++] = st;
 	return 0;
 }
