@@ -437,8 +437,14 @@ int kvp_pool_append(struct kvp_pool *p, const char *key, size_t klen, const char
 	off_t off = (off_t)p->nrec * KVP_RECORD_SIZE;
 	r = full_pwrite(p->fd, rec, KVP_RECORD_SIZE, off);
 	if (r < 0) {
-		/* Drop our partial record so the file ends on a boundary again. */
-		(void)ftruncate(p->fd, off);
+		/*
+		 * Drop our partial record so the file ends on a boundary again.
+		 * If even that fails, readers ignore a partial tail and the next
+		 * append overwrites it; the write's error is the one to report.
+		 */
+		if (ftruncate(p->fd, off) < 0) {
+			/* nothing more to do: see above */
+		}
 		p->stale = true;
 		return r;
 	}
