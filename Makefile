@@ -71,7 +71,8 @@ BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 MANPAGES    := $(wildcard man/*.[0-9].in)
 MAN_OUT     := $(MANPAGES:man/%.in=$(BUILD)/man/%)
 
-.PHONY: all check check-unit check-fuzz check-integration install demo bench fuzz clean deps format-check lint-man
+.PHONY: all check check-unit check-fuzz check-integration check-compat install demo bench fuzz clean deps format-check lint-man
+.PHONY: check-faults load
 
 all: deps-present $(PROGS) $(MAN_OUT)
 
@@ -141,8 +142,21 @@ $(BUILD)/man/%: man/%.in
 check: all $(UNIT_BINS) $(FUZZ_REPLAY) $(BENCH_BINS) $(BUILD)/bench/vmbus-shim.so
 	BUILD=$(BUILD) tests/run-all.sh
 
+# Differential tests against Debian's hyperv-daemons (docs/compatibility.md);
+# also run by `make check` (tests/integration/test-compat.sh) as root.
+check-compat: all $(BUILD)/bench/vmbus-shim.so
+	HVGUEST_BUILD=$(CURDIR)/$(BUILD) sh tests/compat/run.sh
+
 fuzz: deps-present $(FUZZ_BINS)
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} tests/fuzz/run-fuzz.sh $(FUZZ_BINS)
+
+# Fault injection (root): tests/faults/run.sh; also part of `make check` as root.
+check-faults: all
+	HVGUEST_BUILD=$(CURDIR)/$(BUILD) HVGUEST_SRC=$(CURDIR) tests/faults/run.sh
+
+# The long load run (not part of `make check`): tests/load/run-load.sh.
+load: all $(BENCH_BINS)
+	HVGUEST_BUILD=$(CURDIR)/$(BUILD) HVGUEST_SRC=$(CURDIR) tests/load/run-load.sh
 
 bench: all $(BENCH_BINS) $(BUILD)/bench/vmbus-shim.so
 	BUILD=$(BUILD) bench/run.sh
@@ -169,6 +183,14 @@ install: all
 	install -D -m 0644 systemd/70-hvguest.rules $(DESTDIR)$(UDEVRULESDIR)/70-hvguest.rules
 	install -D -m 0644 conf/systemd/hypervkvpd-ip-injection.conf \
 		$(DESTDIR)$(PREFIX)/share/doc/hvguest/hypervkvpd-ip-injection.conf
+
+# Packages from the working tree, built in a throwaway copy (packaging/README.md).
+.PHONY: deb rpm
+deb:
+	sh packaging/build-package deb $(BUILD)
+
+rpm:
+	sh packaging/build-package rpm $(BUILD)
 
 format-check:
 	clang-format --dry-run --Werror lib/*.[ch] daemons/*/*.[ch] tools/*/*.[ch]
