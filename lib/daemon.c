@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <systemd/sd-daemon.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -43,6 +44,24 @@ int daemon_setup(int argc, char **argv, const struct daemon_info *info, struct d
 	return DAEMON_RUN;
 }
 
+/*
+ * Readiness is normally told once registered with the host. Without the
+ * device (a disabled integration service, a host too old for VSS) that
+ * never happens: tell systemd anyway after a while, so that boot does not
+ * wait for TimeoutStartSec= and the unit does not fail and restart in a
+ * loop. The daemon keeps waiting for the device in the background.
+ */
+#define DAEMON_READY_GRACE_USEC (20 * 1000 * 1000ULL)
+
+static int on_ready_grace(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	(void)s;
+	(void)usec;
+	(void)userdata;
+	sd_notify(false, "READY=1");
+	return 0;
+}
+
 int daemon_event_new(sd_event **ret, sd_event_signal_handler_t on_exit,
 		     sd_event_signal_handler_t on_hup, void *userdata)
 {
@@ -77,6 +96,13 @@ int daemon_event_new(sd_event **ret, sd_event_signal_handler_t on_exit,
 	r = sd_event_set_watchdog(e, true);
 	if (r < 0)
 		log_warning_errno(r, "Cannot enable the watchdog: %m, continuing without it");
+	r = sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, DAEMON_READY_GRACE_USEC, 0,
+				       on_ready_grace, NULL);
+	if (r < 0) {
+		log_error_errno(r, "Cannot arm the readiness timer: %m");
+		sd_event_unref(e);
+		return r;
+	}
 	*ret = e;
 	return 0;
 }

@@ -36,8 +36,9 @@ int daemon_setup(int argc, char **argv, const struct daemon_info *info, struct d
 /*
  * A new event loop (never sd_event_default(): it costs a gettid() per
  * iteration) with SIGTERM and SIGINT (on_exit; NULL leaves the loop) and
- * SIGHUP (on_hup, required) taken as events, and the watchdog on
- * when systemd asks for it. Returns 0 or -errno (logged).
+ * SIGHUP (on_hup, required) taken as events, the watchdog on when
+ * systemd asks for it, and READY=1 sent after 20 s even if the host's
+ * device has not appeared by then. Returns 0 or -errno (logged).
  */
 int daemon_event_new(sd_event **ret, sd_event_signal_handler_t on_exit,
 		     sd_event_signal_handler_t on_hup, void *userdata);
