@@ -75,6 +75,7 @@ while [ $k -lt "$REPEAT" ]; do
 		start_responder "$r" "$sock" >"$d/resp.log" 2>&1
 		wait "$hpid"
 		hrc=$?
+		rss=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$rpid/status" 2>/dev/null)
 		kill -TERM "$rpid" 2>/dev/null
 		wait "$rpid" 2>/dev/null
 		rpid=
@@ -90,6 +91,8 @@ while [ $k -lt "$REPEAT" ]; do
 				failed=1
 			fi
 			say "$r #$k: $mbs MB/s"
+			rn=$r; [ "$rn" = hypervfcopyd ] && rn=hvguest
+			[ -z "${BENCH_RAW:-}" ] || echo "fcopy ${MIB}MiB $rn $mbs MB/s ${rss:--1}" >>"$BENCH_RAW"
 			echo "$r $mbs" >>"$work/results"
 		fi
 		rm -rf "$d"

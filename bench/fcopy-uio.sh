@@ -62,6 +62,7 @@ run_one() { # responder
 	rpid=$!
 	out=$("$HOSTSIM" fcopy --uio "$u" --timeout 60 --quiet "$work/src" "$work/dest" 2>>"$work/hostsim.log")
 	rc=$?
+	rss=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$rpid/status" 2>/dev/null)
 	kill -TERM "$rpid" 2>/dev/null
 	wait "$rpid" 2>/dev/null
 	rpid=
@@ -72,7 +73,10 @@ run_one() { # responder
 		return 1
 	fi
 	rm -f "$work/dest/src"
-	printf '%s\n' "$out" | sed -n 's/.*mb_per_s=\([0-9.]*\).*/\1/p'
+	mbs=$(printf '%s\n' "$out" | sed -n 's/.*mb_per_s=\([0-9.]*\).*/\1/p')
+	rn=$1; [ "$rn" = hypervfcopyd ] && rn=hvguest
+	[ -z "${BENCH_RAW:-}" ] || echo "fcopy-uio ${MIB}MiB $rn $mbs MB/s ${rss:--1}" >>"$BENCH_RAW"
+	echo "$mbs"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }

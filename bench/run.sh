@@ -210,6 +210,10 @@ median() { # numbers on stdin
 
 results=$work/results
 : >"$results"
+# Every script appends its per-run figures here; summary.sh makes the table.
+BENCH_RAW=${BENCH_RAW:-$work/raw}
+export BENCH_RAW
+: >>"$BENCH_RAW"
 failed=0
 start=$(date +%s)
 # Repeats are interleaved across responders (1st run of each, then 2nd, ...)
@@ -226,6 +230,9 @@ for n in $RECORDS; do
 					echo "$result" >>"$work/cell.$resp"
 					set -- $result
 					say "$op records=$n $resp #$k: $1 ops/s, peak RSS $2 kB"
+					# Per-run figures for bench/summary.sh.
+					rn=$resp; [ "$rn" = hypervkvpd ] && rn=hvguest
+					echo "kvp $op/$n $rn $1 ops/s $2" >>"$BENCH_RAW"
 				else
 					echo FAIL >>"$work/cell.$resp"
 				fi
@@ -310,6 +317,8 @@ if [ "${BENCH_KVP_ONLY:-0}" != 1 ]; then
 	echo
 	BUILD=$BUILD sh "$(dirname "$0")/vss-stall.sh" || failed=1
 fi
+echo
+sh "$(dirname "$0")/summary.sh" "$BENCH_RAW"
 if [ $failed -ne 0 ]; then
 	say "some runs failed (see above); their cells read FAIL"
 	exit 1

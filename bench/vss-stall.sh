@@ -73,6 +73,12 @@ while [ "$i" -lt "$REPEAT" ]; do
 		r=$(one_run "$resp") || exit 1
 		echo "$r" >>"$T/$resp.res"
 		printf '  run %d %-10s  writer gap %8s ms   FREEZE reply %8s ms\n' $((i + 1)) "$resp" $r
+		if [ -n "${BENCH_RAW:-}" ]; then
+			rn=$resp; [ "$rn" = hypervvssd ] && rn=hvguest
+			set -- $r
+			echo "vss stall $rn $1 ms -1" >>"$BENCH_RAW"
+			echo "vss freeze-rep $rn $2 ms -1" >>"$BENCH_RAW"
+		fi
 	done
 	i=$((i + 1))
 done
