@@ -19,31 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "hv_abi.h"
 #include "macro.h"
-
-static int null_connect(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-
-	for (int tries = 0;; tries++) {
-		_cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-		if (fd < 0)
-			return negative_errno();
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return TAKE_FD(fd);
-		/* Not listening yet: the simulator may start after us. */
-		if ((errno != ENOENT && errno != ECONNREFUSED) || tries >= 3000)
-			return negative_errno();
-		nanosleep(&pause, NULL);
-	}
-}
 
 int main(int argc, char **argv)
 {
@@ -59,7 +37,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s SOCKET\n", argv[0]);
 		return 2;
 	}
-	fd = null_connect(argv[1]);
+	fd = hv_channel_open_wait(argv[1], 30 * 1000);
 	if (fd < 0) {
 		fprintf(stderr, "kvp-null: cannot connect to %s: %s\n", argv[1], strerror(-fd));
 		return 1;

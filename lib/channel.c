@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "channel.h"
@@ -45,6 +46,18 @@ int hv_channel_open(const char *path)
 	/* The kernel ignores O_NONBLOCK on these devices; we only read after poll. */
 	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
 	return fd < 0 ? negative_errno() : fd;
+}
+
+int hv_channel_open_wait(const char *path, unsigned timeout_ms)
+{
+	const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
+
+	for (unsigned waited = 0;; waited += 10) {
+		int fd = hv_channel_open(path);
+		if (fd >= 0 || (fd != -ENOENT && fd != -ECONNREFUSED) || waited >= timeout_ms)
+			return fd;
+		nanosleep(&pause, NULL);
+	}
 }
 
 ssize_t hv_channel_recv(int fd, void *buf, size_t size)

@@ -14,6 +14,13 @@
 int hv_channel_open(const char *path);
 
 /*
+ * hv_channel_open(), retried every 10 ms for up to timeout_ms while the
+ * path does not exist yet or nobody listens on it (a simulator that
+ * starts after its client). For tools; the daemons back off in hv_link.
+ */
+int hv_channel_open_wait(const char *path, unsigned timeout_ms);
+
+/*
  * Receive exactly one message into buf. Returns its length, 0 if the peer
  * has gone (socket EOF), or -errno. A message longer than size is an error
  * (-EMSGSIZE), never silently truncated.
