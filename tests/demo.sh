@@ -1,15 +1,24 @@
 #!/bin/sh
-# `make demo`: hypervkvpd against hv-hostsim, in a temporary directory, no
+# `make demo`: the daemons against hv-hostsim, in a temporary directory, no
 # root needed. Shows the host setting keys, the guest intrinsic items the host
-# sees, and a guest value reaching the host through pool 1.
+# sees, a guest value reaching the host through pool 1, a Copy-VMFile over
+# both fcopy transports, and a VSS backup exchange (with nothing to freeze:
+# real freezes need root and run on loop images in `make check`).
 set -u
 BUILD=${BUILD:-build}
 B=$(cd "$BUILD" && pwd) || exit 1
 T=$(mktemp -d "${TMPDIR:-/tmp}/hvguest-demo.XXXXXX") || exit 1
 KVPD_PID=
+OTHER_PID=
+
+stop_other() {
+	[ -z "$OTHER_PID" ] || { kill "$OTHER_PID" 2>/dev/null; wait "$OTHER_PID" 2>/dev/null; }
+	OTHER_PID=
+}
 
 cleanup() {
 	[ -z "$KVPD_PID" ] || { kill "$KVPD_PID" 2>/dev/null; wait "$KVPD_PID" 2>/dev/null; }
+	stop_other
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo "kept $T"
 	else
@@ -72,5 +81,49 @@ host -e 'enum guest'
 
 heading "Pool files"
 ls -l "$T"/pools/.kvp_pool_* | sed 's/^/    /'
+
+heading "Copy-VMFile: the host copies a file into the guest (hypervfcopyd, legacy device)"
+mkdir -p "$T/guest"
+head -c 100000 /dev/urandom >"$T/report.bin"
+"$B/hypervfcopyd" -c /dev/null -o "fcopy.device=$T/fcopy.sock" -o fcopy.transport=chardev \
+	-o "fcopy.allowed_roots=$T/guest" >"$T/hypervfcopyd.log" 2>&1 &
+OTHER_PID=$!
+echo "hv-hostsim fcopy --socket $T/fcopy.sock --create-path report.bin $T/guest/incoming"
+"$B/hv-hostsim" fcopy --socket "$T/fcopy.sock" --create-path "$T/report.bin" "$T/guest/incoming" || exit 1
+stop_other
+echo "a second copy without --overwrite must be refused:"
+"$B/hypervfcopyd" -c /dev/null -o "fcopy.device=$T/fcopy.sock" -o fcopy.transport=chardev \
+	-o "fcopy.allowed_roots=$T/guest" >>"$T/hypervfcopyd.log" 2>&1 &
+OTHER_PID=$!
+"$B/hv-hostsim" fcopy --socket "$T/fcopy.sock" --quiet --expect HV_ERROR_ALREADY_EXISTS \
+	"$T/report.bin" "$T/guest/incoming" || exit 1
+stop_other
+
+heading "The same over the UIO VMBus ring of kernels 6.10+ (simulated sysfs, ring and interrupts)"
+mkdir -p "$T/uio"
+"$B/hypervfcopyd" -c /dev/null -o fcopy.transport=uio -o "fcopy.sysfs_root=$T/uio/sys/bus/vmbus/devices" \
+	-o "fcopy.uio_dev_dir=$T/uio/dev" -o fcopy.uio_driver_dir= -o "fcopy.allowed_roots=$T/guest" \
+	>>"$T/hypervfcopyd.log" 2>&1 &
+OTHER_PID=$!
+echo "hv-hostsim fcopy --uio $T/uio --name report-uio.bin report.bin $T/guest/incoming"
+"$B/hv-hostsim" fcopy --uio "$T/uio" --name report-uio.bin "$T/report.bin" "$T/guest/incoming" || exit 1
+stop_other
+for f in "$T/report.bin" "$T/guest/incoming/report.bin" "$T/guest/incoming/report-uio.bin"; do
+	printf '    %s  %s\n' "$(cksum <"$f" | cut -d' ' -f1)" "$f"
+done
+
+heading "A backup: the host sends FREEZE and THAW to hypervvssd"
+echo "(vss.include is empty here, so nothing is frozen: real freezes need root; make check"
+echo " freezes loop images it creates, in a private mount namespace)"
+mkdir -p "$T/vss-state" "$T/freeze.d"
+"$B/hypervvssd" -c /dev/null -o "vss.device=$T/vss.sock" -o vss.include= \
+	-o "vss.state_dir=$T/vss-state" -o "vss.hooks_dir=$T/freeze.d" >"$T/hypervvssd.log" 2>&1 &
+OTHER_PID=$!
+"$B/hv-hostsim" vss --socket "$T/vss.sock" -e check -e freeze -e thaw || exit 1
+stop_other
 echo
-echo "The pools are in $T/pools (removed now; run with KEEP=1 to keep them)."
+echo "What hypervvssd would freeze on this machine, and why not the rest (read-only):"
+"$B/hypervvssd" -c /dev/null --dry-run 2>&1 | sed -n '1,4p' | sed 's/^/    /'
+
+echo
+echo "Everything is in $T (removed now; run with KEEP=1 to keep it)."
