@@ -340,7 +340,7 @@ static int enumerate(struct kvp_run *k, uint8_t pool, struct enum_item **ret_ite
 		     size_t *ret_n, uint32_t *ret_status)
 {
 	struct enum_item *items = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	uint32_t status;
 	int r = 0;
 
@@ -360,12 +360,17 @@ static int enumerate(struct kvp_run *k, uint8_t pool, struct enum_item **ret_ite
 		if (status != HV_S_OK)
 			break;
 
-		struct enum_item *ni = realloc(items, (n + 1) * sizeof(*ni));
-		if (!ni) {
-			r = io_fail(-ENOMEM, "ENUMERATE");
-			break;
+		/* Geometric growth: pools of 100,000 records must not take quadratic time. */
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			struct enum_item *ni = realloc(items, ncap * sizeof(*ni));
+			if (!ni) {
+				r = io_fail(-ENOMEM, "ENUMERATE");
+				break;
+			}
+			items = ni;
+			cap = ncap;
 		}
-		items = ni;
 		items[n] = (struct enum_item){};
 		n++;
 		r = host_str_get(&reply, KVP_OFF_ENUM_KEY, HV_KVP_EXCHANGE_MAX_KEY_SIZE,
