@@ -22,14 +22,14 @@ struct cli_flag {
 
 struct daemon_cli {
 	const char *config_path; /* NULL: the default file + drop-ins */
-	char **options;          /* -o values, in order (pointers into argv) */
+	char **options;		 /* -o values, in order (pointers into argv) */
 	size_t n_options;
 	bool debug, check_config, dump_config;
 };
 
 enum cli_result {
-	CLI_RUN = 0,      /* go on */
-	CLI_EXIT_OK = 1,  /* --help / --version printed: exit 0 */
+	CLI_RUN = 0,	    /* go on */
+	CLI_EXIT_OK = 1,    /* --help / --version printed: exit 0 */
 	CLI_EXIT_USAGE = 2, /* bad usage, message printed to stderr: exit 2 */
 };
 

@@ -65,8 +65,9 @@ const struct config_key config_keys[] = {
 	{ "kvp", "apply_timeout", CONFIG_MSEC, OFF(kvp_apply_timeout_ms), "10000ms", 100, 25000,
 	  "Time an injected IP configuration has to be applied and the interface to come up, "
 	  "after which the previous configuration is restored" },
-	{ "kvp", "command_path", CONFIG_STRV, OFF(kvp_command_path), "/usr/sbin /usr/bin /sbin /bin",
-	  0, 0, "Directories searched, in order, for nmcli, networkctl and netplan" },
+	{ "kvp", "command_path", CONFIG_STRV, OFF(kvp_command_path),
+	  "/usr/sbin /usr/bin /sbin /bin", 0, 0,
+	  "Directories searched, in order, for nmcli, networkctl and netplan" },
 	{ "kvp", "resolv_conf", CONFIG_PATH, OFF(kvp_resolv_conf), "/etc/resolv.conf", 0, 0,
 	  "resolv.conf read for the DNS servers GET_IP_INFO reports when neither "
 	  "systemd-resolved nor NetworkManager knows the interface's servers" },
@@ -77,13 +78,15 @@ const struct config_key config_keys[] = {
 	{ "vss", "include", CONFIG_STRV, OFF(vss_include), "*", 0, 0,
 	  "Mount points (shell globs) that may be frozen; the root filesystem only if a "
 	  "pattern matches /" },
-	{ "vss", "exclude", CONFIG_STRV, OFF(vss_exclude), "/var/lib/docker/* /var/lib/kubelet/* /run/*",
-	  0, 0, "Mount points (shell globs) never frozen" },
+	{ "vss", "exclude", CONFIG_STRV, OFF(vss_exclude),
+	  "/var/lib/docker/* /var/lib/kubelet/* /run/*", 0, 0,
+	  "Mount points (shell globs) never frozen" },
 	{ "vss", "skip_types", CONFIG_STRV, OFF(vss_skip_types),
 	  "vfat msdos exfat iso9660 udf squashfs erofs fuseblk", 0, 0,
 	  "Filesystem types (shell globs) never frozen, besides those on no block device" },
-	{ "vss", "hooks_dir", CONFIG_PATH, OFF(vss_hooks_dir), HVGUEST_SYSCONFDIR "/hvguest/freeze.d",
-	  0, 0, "Directory of freeze hooks, run with freeze, thaw or freeze-failed" },
+	{ "vss", "hooks_dir", CONFIG_PATH, OFF(vss_hooks_dir),
+	  HVGUEST_SYSCONFDIR "/hvguest/freeze.d", 0, 0,
+	  "Directory of freeze hooks, run with freeze, thaw or freeze-failed" },
 	{ "vss", "hook_timeout", CONFIG_MSEC, OFF(vss_hook_timeout_ms), "30000ms", 100, 600000,
 	  "Time each hook may take before it is killed (a freeze hook then fails the freeze)" },
 	/* The kernel gives up on FREEZE after 900 s; thaw well before anyone else gives up. */
@@ -228,8 +231,8 @@ static const char *parse_msec(const char *v, const struct config_key *k, unsigne
 		const char *suffix;
 		unsigned long long ms;
 	} units[] = {
-		{ "", 1 },	   { "ms", 1 },	     { "msec", 1 },	  { "s", 1000 },
-		{ "sec", 1000 },   { "min", 60000 }, { "h", 3600000 },
+		{ "", 1 },	 { "ms", 1 },	   { "msec", 1 },    { "s", 1000 },
+		{ "sec", 1000 }, { "min", 60000 }, { "h", 3600000 },
 	};
 	unsigned long long whole, frac = 0, scale = 1;
 	const char *reason = parse_digits(&v, &whole);
@@ -614,8 +617,8 @@ int config_load_string(struct hv_config *c, const char *text, size_t len, const 
 	if (r > 0 && (!ctx.error || (unsigned)r < ctx.error_line)) {
 		free(ctx.message);
 		set_error(ret_error,
-			  "%s:%d: syntax error: expected \"[section]\" or \"key = value\"", ctx.name,
-			  r);
+			  "%s:%d: syntax error: expected \"[section]\" or \"key = value\"",
+			  ctx.name, r);
 		return -EINVAL;
 	}
 	if (r < 0 && !ctx.error) {
@@ -689,8 +692,7 @@ int config_load_file(struct hv_config *c, const char *path, bool must_exist, cha
 	}
 	r = read_all(fd, &buf, &len);
 	if (r < 0) {
-		set_error(ret_error, "%s: %s", path,
-			  r == -EFBIG ? "file too large" : strerror(-r));
+		set_error(ret_error, "%s: %s", path, r == -EFBIG ? "file too large" : strerror(-r));
 		return r;
 	}
 	return config_load_string(c, buf ? buf : "", len, path, ret_error);

@@ -23,55 +23,57 @@
 #define HVGUEST_CONFIG_FILE HVGUEST_SYSCONFDIR "/hvguest/hvguest.conf"
 
 enum config_type {
-	CONFIG_STRING,   /* any text */
-	CONFIG_PATH,     /* absolute path */
-	CONFIG_BOOL,     /* yes/no, true/false, on/off, 1/0 */
-	CONFIG_UINT,     /* decimal unsigned, within [min, max] */
-	CONFIG_MSEC,     /* duration: "250ms", "2s", "1min", bare number = ms */
-	CONFIG_MODE,     /* octal file mode, e.g. 0644 */
-	CONFIG_STRV,     /* whitespace-separated list (e.g. globs) */
+	CONFIG_STRING, /* any text */
+	CONFIG_PATH,   /* absolute path */
+	CONFIG_BOOL,   /* yes/no, true/false, on/off, 1/0 */
+	CONFIG_UINT,   /* decimal unsigned, within [min, max] */
+	CONFIG_MSEC,   /* duration: "250ms", "2s", "1min", bare number = ms */
+	CONFIG_MODE,   /* octal file mode, e.g. 0644 */
+	CONFIG_STRV,   /* whitespace-separated list (e.g. globs) */
 };
 
 /* Every setting of every daemon. Strings are owned (heap); strv NULL-terminated. */
 struct hv_config {
 	/* [kvp] */
-	char *kvp_device;            /* kvp.device */
-	char *kvp_pool_dir;          /* kvp.pool_dir */
-	unsigned kvp_pool_mode;      /* kvp.pool_mode: mode of new pool files */
-	char *kvp_os_release;        /* kvp.os_release: path to os-release */
+	char *kvp_device;	       /* kvp.device */
+	char *kvp_pool_dir;	       /* kvp.pool_dir */
+	unsigned kvp_pool_mode;	       /* kvp.pool_mode: mode of new pool files */
+	char *kvp_os_release;	       /* kvp.os_release: path to os-release */
 	char **kvp_exclude_interfaces; /* kvp.exclude_interfaces: globs */
 	unsigned kvp_fqdn_timeout_ms;  /* kvp.fqdn_timeout */
-	bool kvp_sync;               /* kvp.sync: fdatasync after each pool write */
+	bool kvp_sync;		       /* kvp.sync: fdatasync after each pool write */
 	/* SET_IP_INFO (static IP injection), lib/netconf.h */
-	char *kvp_ifconfig_backend;   /* kvp.ifconfig_backend: auto, networkmanager, networkd, ... */
-	char *kvp_scripts_dir;        /* kvp.scripts_dir: hv_set_ifconfig for the script backend */
-	char *kvp_config_root;        /* kvp.config_root: prefixes every network config path */
-	char *kvp_run_dir;            /* kvp.run_dir: /run, read to detect the network manager */
-	char *kvp_sysfs_net;          /* kvp.sysfs_net: /sys/class/net */
+	char *kvp_ifconfig_backend; /* kvp.ifconfig_backend: auto, networkmanager, networkd, ... */
+	char *kvp_scripts_dir;	    /* kvp.scripts_dir: hv_set_ifconfig for the script backend */
+	char *kvp_config_root;	    /* kvp.config_root: prefixes every network config path */
+	char *kvp_run_dir;	    /* kvp.run_dir: /run, read to detect the network manager */
+	char *kvp_sysfs_net;	    /* kvp.sysfs_net: /sys/class/net */
 	unsigned kvp_apply_timeout_ms; /* kvp.apply_timeout: bound on the interface coming up */
-	char **kvp_command_path;      /* kvp.command_path: dirs searched for nmcli, networkctl, netplan */
+	char **kvp_command_path; /* kvp.command_path: dirs searched for nmcli, networkctl, netplan
+				  */
 	/* GET_IP_INFO, lib/netinfo.h (also reads kvp_run_dir) */
-	char *kvp_resolv_conf;        /* kvp.resolv_conf: DNS servers when no network manager says */
+	char *kvp_resolv_conf; /* kvp.resolv_conf: DNS servers when no network manager says */
 	/* [vss] */
-	char *vss_device;            /* vss.device */
-	char **vss_include;          /* vss.include: mount point globs; empty = none */
-	char **vss_exclude;          /* vss.exclude: mount point globs */
-	char **vss_skip_types;       /* vss.skip_types: filesystem type globs */
-	char *vss_hooks_dir;         /* vss.hooks_dir */
+	char *vss_device;	      /* vss.device */
+	char **vss_include;	      /* vss.include: mount point globs; empty = none */
+	char **vss_exclude;	      /* vss.exclude: mount point globs */
+	char **vss_skip_types;	      /* vss.skip_types: filesystem type globs */
+	char *vss_hooks_dir;	      /* vss.hooks_dir */
 	unsigned vss_hook_timeout_ms; /* vss.hook_timeout */
-	unsigned vss_max_frozen_ms;  /* vss.max_frozen: auto-thaw */
-	char *vss_state_dir;         /* vss.state_dir: the frozen list, for --thaw */
+	unsigned vss_max_frozen_ms;   /* vss.max_frozen: auto-thaw */
+	char *vss_state_dir;	      /* vss.state_dir: the frozen list, for --thaw */
 	/* [fcopy] */
-	char *fcopy_device;          /* fcopy.device: legacy char device (or socket) */
-	char *fcopy_transport;       /* fcopy.transport: auto, chardev or uio */
-	char **fcopy_allowed_roots;  /* fcopy.allowed_roots: absolute directories */
-	unsigned fcopy_file_mode;    /* fcopy.file_mode: mode of copied files */
-	char *fcopy_sysfs_root;      /* fcopy.sysfs_root: where VMBus devices are listed (UIO) */
-	char *fcopy_uio_dev_dir;     /* fcopy.uio_dev_dir: where uioN device nodes are */
-	char *fcopy_uio_driver_dir;  /* fcopy.uio_driver_dir: uio_hv_generic's sysfs dir ("" = never bind) */
+	char *fcopy_device;	    /* fcopy.device: legacy char device (or socket) */
+	char *fcopy_transport;	    /* fcopy.transport: auto, chardev or uio */
+	char **fcopy_allowed_roots; /* fcopy.allowed_roots: absolute directories */
+	unsigned fcopy_file_mode;   /* fcopy.file_mode: mode of copied files */
+	char *fcopy_sysfs_root;	    /* fcopy.sysfs_root: where VMBus devices are listed (UIO) */
+	char *fcopy_uio_dev_dir;    /* fcopy.uio_dev_dir: where uioN device nodes are */
+	char *fcopy_uio_driver_dir; /* fcopy.uio_driver_dir: uio_hv_generic's sysfs dir ("" = never
+				       bind) */
 	/* [daemon] */
-	unsigned watchdog_ms;        /* reserved: from WATCHDOG_USEC normally */
-	bool debug;                  /* daemon.debug */
+	unsigned watchdog_ms; /* reserved: from WATCHDOG_USEC normally */
+	bool debug;	      /* daemon.debug */
 };
 
 struct config_key {

@@ -16,8 +16,8 @@
 #define DAEMON_RUN (-1)
 
 struct daemon_info {
-	const char *prog;    /* "hypervkvpd" */
-	const char *summary; /* one line for --help */
+	const char *prog;	      /* "hypervkvpd" */
+	const char *summary;	      /* one line for --help */
 	const struct cli_flag *flags; /* the daemon's own flags, may be NULL */
 	size_t n_flags;
 	/* Checks beyond the key table (values from a set); 0 or -EINVAL after logging. */

@@ -35,8 +35,8 @@ struct fcopy_request {
 
 struct fcopy_session_options {
 	const char *const *allowed_roots; /* NULL-terminated absolute dirs; NULL = { "/" } */
-	unsigned file_mode;               /* mode of copied files (default 0644) */
-	unsigned dir_mode;                /* mode of directories CREATE_PATH makes (0755) */
+	unsigned file_mode;		  /* mode of copied files (default 0644) */
+	unsigned dir_mode;		  /* mode of directories CREATE_PATH makes (0755) */
 };
 
 struct fcopy_session;

@@ -16,10 +16,13 @@
 _Static_assert(sizeof(struct hv_fcopy_hdr) == FCOPY_LEGACY_HDR_SIZE, "hv_fcopy_hdr size");
 _Static_assert(sizeof(struct hv_start_fcopy) == FCOPY_LEGACY_START_SIZE, "hv_start_fcopy size");
 _Static_assert(sizeof(struct hv_do_fcopy) == FCOPY_LEGACY_WRITE_SIZE, "hv_do_fcopy size");
-_Static_assert(offsetof(struct hv_start_fcopy, file_name) == FCOPY_LEGACY_OFF_FILE_NAME, "file_name");
-_Static_assert(offsetof(struct hv_start_fcopy, path_name) == FCOPY_LEGACY_OFF_PATH_NAME, "path_name");
+_Static_assert(offsetof(struct hv_start_fcopy, file_name) == FCOPY_LEGACY_OFF_FILE_NAME,
+	       "file_name");
+_Static_assert(offsetof(struct hv_start_fcopy, path_name) == FCOPY_LEGACY_OFF_PATH_NAME,
+	       "path_name");
 _Static_assert(offsetof(struct hv_start_fcopy, copy_flags) == FCOPY_LEGACY_OFF_FLAGS, "copy_flags");
-_Static_assert(offsetof(struct hv_start_fcopy, file_size) == FCOPY_LEGACY_OFF_FILE_SIZE, "file_size");
+_Static_assert(offsetof(struct hv_start_fcopy, file_size) == FCOPY_LEGACY_OFF_FILE_SIZE,
+	       "file_size");
 _Static_assert(offsetof(struct hv_do_fcopy, offset) == FCOPY_LEGACY_OFF_OFFSET, "offset");
 _Static_assert(offsetof(struct hv_do_fcopy, size) == FCOPY_LEGACY_OFF_SIZE, "size");
 _Static_assert(offsetof(struct hv_do_fcopy, data) == FCOPY_LEGACY_OFF_DATA, "data");
@@ -36,7 +39,8 @@ static uint64_t get_u64(const uint8_t *p)
 }
 
 /* A NUL-terminated UTF-8 name inside a fixed field; copied into out. */
-static int decode_name(const uint8_t *field, char out[static FCOPY_NAME_MAX], const char **ret_reason)
+static int decode_name(const uint8_t *field, char out[static FCOPY_NAME_MAX],
+		       const char **ret_reason)
 {
 	const uint8_t *nul = memchr(field, 0, FCOPY_LEGACY_NAME_BYTES);
 

@@ -14,21 +14,21 @@
 
 #include "fcopy.h"
 
-#define FCOPY_LEGACY_HDR_SIZE 36u      /* struct hv_fcopy_hdr */
-#define FCOPY_LEGACY_START_SIZE 1088u  /* struct hv_start_fcopy */
-#define FCOPY_LEGACY_WRITE_HDR 52u     /* struct hv_do_fcopy up to data[] */
-#define FCOPY_LEGACY_WRITE_SIZE 6196u  /* struct hv_do_fcopy */
-#define FCOPY_LEGACY_MAX_MESSAGE FCOPY_LEGACY_WRITE_SIZE
-#define FCOPY_LEGACY_NAME_BYTES 520u   /* u16[W_MAX_PATH], UTF-8 in place */
+#define FCOPY_LEGACY_HDR_SIZE	   36u	 /* struct hv_fcopy_hdr */
+#define FCOPY_LEGACY_START_SIZE	   1088u /* struct hv_start_fcopy */
+#define FCOPY_LEGACY_WRITE_HDR	   52u	 /* struct hv_do_fcopy up to data[] */
+#define FCOPY_LEGACY_WRITE_SIZE	   6196u /* struct hv_do_fcopy */
+#define FCOPY_LEGACY_MAX_MESSAGE   FCOPY_LEGACY_WRITE_SIZE
+#define FCOPY_LEGACY_NAME_BYTES	   520u /* u16[W_MAX_PATH], UTF-8 in place */
 #define FCOPY_LEGACY_OFF_FILE_NAME 36u
 #define FCOPY_LEGACY_OFF_PATH_NAME 556u
-#define FCOPY_LEGACY_OFF_FLAGS 1076u
+#define FCOPY_LEGACY_OFF_FLAGS	   1076u
 #define FCOPY_LEGACY_OFF_FILE_SIZE 1080u
-#define FCOPY_LEGACY_OFF_OFFSET 40u
-#define FCOPY_LEGACY_OFF_SIZE 48u
-#define FCOPY_LEGACY_OFF_DATA 52u
-#define FCOPY_LEGACY_REG_SIZE 4u
-#define FCOPY_LEGACY_STATUS_SIZE 4u
+#define FCOPY_LEGACY_OFF_OFFSET	   40u
+#define FCOPY_LEGACY_OFF_SIZE	   48u
+#define FCOPY_LEGACY_OFF_DATA	   52u
+#define FCOPY_LEGACY_REG_SIZE	   4u
+#define FCOPY_LEGACY_STATUS_SIZE   4u
 
 /*
  * Decode one message of len bytes. On success fills *ret (ret->data points

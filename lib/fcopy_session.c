@@ -37,18 +37,18 @@
 #define FCOPY_BUFFER_SIZE (1024 * 1024)
 /* Start writeback after this much new data: bounded dirty memory, short final fsync. */
 #define FCOPY_WRITEBEHIND (8 * 1024 * 1024)
-#define FCOPY_TMP_PREFIX ".hvfcopy-"
+#define FCOPY_TMP_PREFIX  ".hvfcopy-"
 
 struct fcopy_session {
 	char **roots; /* absolute, no trailing '/' except "/" itself */
 	unsigned file_mode, dir_mode;
 
 	bool active;
-	int dir_fd;    /* O_PATH of the target's directory */
-	int fd;        /* the temporary file */
-	bool named;    /* fallback: the temporary file has the name tmp_name */
+	int dir_fd; /* O_PATH of the target's directory */
+	int fd;	    /* the temporary file */
+	bool named; /* fallback: the temporary file has the name tmp_name */
 	char tmp_name[32];
-	char *target;  /* final component */
+	char *target; /* final component */
 	uint32_t flags;
 	uint64_t file_size;
 
@@ -104,7 +104,8 @@ static int root_normalize(const char *root, char **ret)
 int fcopy_session_new(const struct fcopy_session_options *opts, struct fcopy_session **ret)
 {
 	static const char *const default_roots[] = { "/", NULL };
-	const char *const *roots = opts && opts->allowed_roots ? opts->allowed_roots : default_roots;
+	const char *const *roots =
+		opts && opts->allowed_roots ? opts->allowed_roots : default_roots;
 	size_t n = 0;
 	int r;
 
@@ -277,7 +278,8 @@ static int create_temp(struct fcopy_session *s)
 		for (int tries = 0; tries < 16 && fd < 0; tries++) {
 			random_name(s->tmp_name);
 			fd = openat(s->dir_fd, s->tmp_name,
-				    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, s->file_mode);
+				    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				    s->file_mode);
 			if (fd < 0 && errno != EEXIST)
 				break;
 		}
@@ -394,8 +396,8 @@ static int handle_write(struct fcopy_session *s, const struct fcopy_request *req
 		return -EINVAL;
 	if (req->size == 0)
 		return 0;
-	if (s->buf_len > 0 &&
-	    (req->offset != s->buf_off + s->buf_len || s->buf_len + req->size > FCOPY_BUFFER_SIZE)) {
+	if (s->buf_len > 0 && (req->offset != s->buf_off + s->buf_len ||
+			       s->buf_len + req->size > FCOPY_BUFFER_SIZE)) {
 		int r = flush_buffer(s);
 		if (r < 0)
 			return r;
@@ -439,8 +441,10 @@ static int publish(struct fcopy_session *s)
 	}
 	if (overwrite) {
 		struct stat st;
-		/* rename() never follows a symlink at the target; refuse anything but a file anyway. */
-		if (fstatat(s->dir_fd, s->target, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+		/* rename() never follows a symlink at the target; refuse anything but a file
+		 * anyway. */
+		if (fstatat(s->dir_fd, s->target, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISREG(st.st_mode))
 			return S_ISLNK(st.st_mode) ? -ELOOP : -EISDIR;
 		if (renameat(s->dir_fd, s->tmp_name, s->dir_fd, s->target) < 0)
 			return negative_errno();

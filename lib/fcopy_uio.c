@@ -227,7 +227,7 @@ static int find_device(struct fcopy_uio *u, struct found *f)
 /* The simulator: interrupts over a socket, memory from the ring file. */
 static int open_simulated(struct fcopy_uio *u, const struct found *f)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	_cleanup_close_ int fd = -1, mfd = -1;
 	struct stat st;
 
@@ -289,8 +289,8 @@ static int uio_signal(struct fcopy_uio *u)
 	return n == sizeof(one) ? 0 : -EIO;
 }
 
-static const struct ic_version fw_versions[] = {{3, 0}};
-static const struct ic_version srv_versions[] = {{1, 1}};
+static const struct ic_version fw_versions[] = { { 3, 0 } };
+static const struct ic_version srv_versions[] = { { 1, 1 } };
 
 /* Answer one packet. Returns 0 or -errno when the channel is unusable. */
 static int handle_packet(struct fcopy_uio *u, const struct vmbus_packet *pkt)

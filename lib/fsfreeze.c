@@ -21,7 +21,7 @@
 #include "fsfreeze.h"
 #include "macro.h"
 
-#define STATE_FILE "vss-frozen"
+#define STATE_FILE	"vss-frozen"
 #define SYSFS_DEPTH_MAX 8
 /* syncfs needs little stack; with mlockall(MCL_FUTURE) every byte is resident. */
 #define SYNC_THREAD_STACK (64 * 1024)
@@ -65,7 +65,8 @@ static void walk_block(const char *sysfs, unsigned maj, unsigned min, int depth,
 		return;
 
 	/* A partition (loop0p1): the loop device is its parent. */
-	if (faccessat(dfd, "partition", F_OK, 0) == 0 && read_small(dfd, "../dev", buf, sizeof(buf)) == 0) {
+	if (faccessat(dfd, "partition", F_OK, 0) == 0 &&
+	    read_small(dfd, "../dev", buf, sizeof(buf)) == 0) {
 		unsigned pmaj, pmin;
 		if (sscanf(buf, "%u:%u", &pmaj, &pmin) == 2)
 			walk_block(sysfs, pmaj, pmin, depth + 1, devs, max, n);
@@ -98,8 +99,8 @@ static void walk_block(const char *sysfs, unsigned maj, unsigned min, int depth,
 	closedir(d);
 }
 
-int fsfreeze_backing_sysfs(void *userdata, const struct mount_entry *m,
-			   struct fsfreeze_dev *devs, size_t max, size_t *ret_n)
+int fsfreeze_backing_sysfs(void *userdata, const struct mount_entry *m, struct fsfreeze_dev *devs,
+			   size_t max, size_t *ret_n)
 {
 	const char *sysfs = userdata ? userdata : "/sys";
 	unsigned maj = m->major, min = m->minor;
@@ -374,9 +375,9 @@ int fsfreeze_state_parse(const char *text, size_t len, struct fsfreeze_set *ret)
 		if (sscanf(head, "%u:%u%c", &maj, &min, &tail) != 2)
 			goto bad;
 		for (i = sp + 1; i < l; i++) {
-			if (line[i] == '\\' && i + 3 < l + 0 && line[i + 1] >= '0' && line[i + 1] <= '3' &&
-			    line[i + 2] >= '0' && line[i + 2] <= '7' && line[i + 3] >= '0' &&
-			    line[i + 3] <= '7') {
+			if (line[i] == '\\' && i + 3 < l + 0 && line[i + 1] >= '0' &&
+			    line[i + 1] <= '3' && line[i + 2] >= '0' && line[i + 2] <= '7' &&
+			    line[i + 3] >= '0' && line[i + 3] <= '7') {
 				char c = (char)((line[i + 1] - '0') * 64 + (line[i + 2] - '0') * 8 +
 						(line[i + 3] - '0'));
 				if (c == '\0')

@@ -29,20 +29,20 @@
 
 struct fsfreeze_policy {
 	/* NULL-terminated glob lists (fnmatch(3)); NULL means empty. */
-	char *const *include;    /* mount points; empty: none ("*" is every one) */
-	char *const *exclude;    /* mount points never frozen */
+	char *const *include;	 /* mount points; empty: none ("*" is every one) */
+	char *const *exclude;	 /* mount points never frozen */
 	char *const *skip_types; /* filesystem types never frozen */
 };
 
 enum fsfreeze_verdict {
 	FSFREEZE_TARGET = 0,
-	FSFREEZE_SKIP_EXCLUDED,     /* matches the exclude list */
+	FSFREEZE_SKIP_EXCLUDED,	    /* matches the exclude list */
 	FSFREEZE_SKIP_NOT_INCLUDED, /* the include list does not match */
-	FSFREEZE_SKIP_TYPE,         /* type in the skip list */
+	FSFREEZE_SKIP_TYPE,	    /* type in the skip list */
 	FSFREEZE_SKIP_NO_DEVICE,    /* no block device: pseudo, network, overlay */
 	FSFREEZE_SKIP_READ_ONLY,    /* mount or superblock is read-only */
-	FSFREEZE_SKIP_HIDDEN,       /* another mount sits on the same mount point */
-	FSFREEZE_SKIP_ROOT_FS,      /* the root filesystem, which was not included */
+	FSFREEZE_SKIP_HIDDEN,	    /* another mount sits on the same mount point */
+	FSFREEZE_SKIP_ROOT_FS,	    /* the root filesystem, which was not included */
 	FSFREEZE_SKIP_DUPLICATE,    /* same superblock as target `other` */
 	_FSFREEZE_VERDICT_MAX,
 };
@@ -65,9 +65,9 @@ typedef int (*fsfreeze_backing_fn)(void *userdata, const struct mount_entry *m,
 struct fsfreeze_plan {
 	size_t n_mounts;
 	enum fsfreeze_verdict *verdict; /* per mount of the table */
-	size_t *other;   /* per mount: DUPLICATE → its target; TARGET → a target it must
-			    be frozen before (its loop file lives there), or FSFREEZE_NONE */
-	size_t *order;   /* table indexes of the targets, in freeze order */
+	size_t *other; /* per mount: DUPLICATE → its target; TARGET → a target it must
+			  be frozen before (its loop file lives there), or FSFREEZE_NONE */
+	size_t *order; /* table indexes of the targets, in freeze order */
 	size_t n_targets;
 };
 
@@ -84,8 +84,8 @@ void fsfreeze_plan_done(struct fsfreeze_plan *p);
 const char *fsfreeze_verdict_str(enum fsfreeze_verdict v);
 
 /* The backing function for the live system; userdata is the sysfs root ("/sys"). */
-int fsfreeze_backing_sysfs(void *userdata, const struct mount_entry *m,
-			   struct fsfreeze_dev *devs, size_t max, size_t *ret_n);
+int fsfreeze_backing_sysfs(void *userdata, const struct mount_entry *m, struct fsfreeze_dev *devs,
+			   size_t max, size_t *ret_n);
 
 /* ---- the set of frozen (or to be frozen) filesystems ---- */
 
@@ -93,7 +93,7 @@ struct fsfreeze_target {
 	char *path;
 	unsigned major, minor; /* 0:0 when not to be checked (anonymous devices) */
 	int fd;
-	bool frozen;           /* by us: thawed by fsfreeze_thaw() */
+	bool frozen; /* by us: thawed by fsfreeze_thaw() */
 };
 
 struct fsfreeze_set {

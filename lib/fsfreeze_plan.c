@@ -45,7 +45,8 @@ const char *fsfreeze_verdict_str(enum fsfreeze_verdict v)
 		[FSFREEZE_SKIP_READ_ONLY] = "read-only",
 		[FSFREEZE_SKIP_HIDDEN] = "hidden under a later mount on the same point",
 		[FSFREEZE_SKIP_ROOT_FS] = "on the root filesystem, which vss.include leaves out",
-		[FSFREEZE_SKIP_DUPLICATE] = "same filesystem as another target (bind mount or subvolume)",
+		[FSFREEZE_SKIP_DUPLICATE] =
+			"same filesystem as another target (bind mount or subvolume)",
 	};
 	return (unsigned)v < _FSFREEZE_VERDICT_MAX ? names[v] : "?";
 }

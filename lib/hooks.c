@@ -20,8 +20,9 @@
 #include "hooks.h"
 #include "macro.h"
 
-const char *const hook_default_env[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-					 NULL };
+const char *const hook_default_env[] = {
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL
+};
 
 void hook_list_done(struct hook_list *l)
 {

@@ -28,7 +28,7 @@ void hook_list_done(struct hook_list *l);
 struct hook_result {
 	bool timed_out;
 	int exit_status; /* when it exited */
-	int signal;      /* when killed by a signal (SIGKILL after a timeout) */
+	int signal;	 /* when killed by a signal (SIGKILL after a timeout) */
 };
 
 /* Whether a result means "the hook succeeded" (exit 0 in time). */

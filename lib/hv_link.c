@@ -13,7 +13,7 @@
 #define BACKOFF_MAX_USEC (5 * 1000 * 1000ULL)
 
 enum link_state {
-	LINK_CLOSED,      /* waiting to (re)open */
+	LINK_CLOSED,	  /* waiting to (re)open */
 	LINK_REGISTERING, /* registration sent, waiting for the kernel's answer */
 	LINK_READY,
 };
@@ -46,8 +46,9 @@ static void link_lost(struct hv_link *l, int r, const char *what)
 {
 	bool was_ready = l->state == LINK_READY;
 
-	log_struct_id(LOG_WARNING, HV_MSGID_CHANNEL_LOST, "%s channel %s: %s%s%s; reopening in %llu ms",
-		      l->name, l->path, what, r ? ": " : "", r ? strerror(-r) : "",
+	log_struct_id(LOG_WARNING, HV_MSGID_CHANNEL_LOST,
+		      "%s channel %s: %s%s%s; reopening in %llu ms", l->name, l->path, what,
+		      r ? ": " : "", r ? strerror(-r) : "",
 		      (unsigned long long)(l->backoff_usec / 1000));
 	sd_notifyf(false, "STATUS=%s channel lost (%s), reopening", l->name, what);
 	link_close(l);

@@ -68,8 +68,8 @@ _Static_assert(offsetof(struct ic_msg_hdr, icflags) == 17, "icflags");
 _Static_assert(sizeof(struct ic_negotiate) == IC_NEGOTIATE_HDR_SIZE, "icmsg_negotiate size");
 
 /* What fcopy offers (hv-protocol.md 5.6): framework 3.0, service 1.1. */
-#define IC_FCOPY_FRAMEWORK ((struct ic_version){3, 0})
-#define IC_FCOPY_SERVICE   ((struct ic_version){1, 1})
+#define IC_FCOPY_FRAMEWORK ((struct ic_version){ 3, 0 })
+#define IC_FCOPY_SERVICE   ((struct ic_version){ 1, 1 })
 
 /* Offsets of the fcopy structs' fields (include/uapi/linux/hyperv.h, 4.1). */
 #define FCOPY_HDR_SIZE	       36u

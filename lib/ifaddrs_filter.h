@@ -15,7 +15,7 @@
 struct ifaddr_entry {
 	const char *ifname;
 	unsigned flags; /* the interface's IFF_* flags */
-	int family;     /* AF_INET or AF_INET6 */
+	int family;	/* AF_INET or AF_INET6 */
 	union {
 		struct in_addr v4;
 		struct in6_addr v6;

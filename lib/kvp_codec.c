@@ -6,10 +6,10 @@
 #include "netinfo.h"
 #include "utf8.h"
 
-#define BAD(reason)                                                            \
-	do {                                                                   \
-		*ret_reason = (reason);                                        \
-		return -EBADMSG;                                               \
+#define BAD(reason)                                                                                \
+	do {                                                                                       \
+		*ret_reason = (reason);                                                            \
+		return -EBADMSG;                                                                   \
 	} while (0)
 
 /*
@@ -25,10 +25,12 @@ static int decode_sized_string(const uint8_t *field, size_t field_max, uint32_t 
 	if (size_field > field_max)
 		BAD(key ? "key_size larger than 512" : "value_size larger than 2048");
 	if (field[size_field - 1] != '\0')
-		BAD(key ? "key not NUL-terminated at key_size" : "value not NUL-terminated at value_size");
+		BAD(key ? "key not NUL-terminated at key_size"
+			: "value not NUL-terminated at value_size");
 	size_t len = strnlen((const char *)field, size_field);
 	if (len != size_field - 1)
-		BAD(key ? "key_size does not match the key" : "value_size does not match the value");
+		BAD(key ? "key_size does not match the key"
+			: "value_size does not match the value");
 	if (key && len == 0)
 		BAD("empty key");
 	if (!utf8_is_valid((const char *)field, len))
@@ -76,8 +78,8 @@ int kvp_decode_request(const void *buf, size_t len, struct kvp_request *ret,
 		    ret->value_type != REG_U64)
 			BAD("unknown value_type");
 		r = decode_sized_string(m + KVP_OFF_SET_KEY, KVP_KEY_MAX,
-					le32_read(m + KVP_OFF_SET_KEY_SIZE), ret->key, &ret->key_len,
-					ret_reason, true);
+					le32_read(m + KVP_OFF_SET_KEY_SIZE), ret->key,
+					&ret->key_len, ret_reason, true);
 		if (r < 0)
 			return r;
 		return decode_sized_string(m + KVP_OFF_SET_VALUE, KVP_VALUE_MAX,
@@ -121,7 +123,8 @@ int kvp_decode_request(const void *buf, size_t len, struct kvp_request *ret,
 		if (r < 0)
 			return r;
 		return decode_field_string(m + KVP_OFF_IP_DNS, KVP_IP_ADDR_MAX, ret->ip.dns_addr,
-					   ret_reason, "dns_addr not a NUL-terminated UTF-8 string");
+					   ret_reason,
+					   "dns_addr not a NUL-terminated UTF-8 string");
 	}
 	BAD("unknown operation");
 }
@@ -165,7 +168,8 @@ void kvp_encode_get_reply(struct hv_kvp_msg *m, const char *value)
 {
 	kvp_encode_status(m, HV_S_OK);
 	put_string((uint8_t *)m + KVP_OFF_ENUM_VALUE, KVP_VALUE_MAX, value);
-	le32_write((uint8_t *)m + KVP_OFF_ENUM_VALUE_SIZE, (uint32_t)strnlen(value, KVP_VALUE_MAX - 1) + 1);
+	le32_write((uint8_t *)m + KVP_OFF_ENUM_VALUE_SIZE,
+		   (uint32_t)strnlen(value, KVP_VALUE_MAX - 1) + 1);
 }
 
 void kvp_encode_enum_reply(struct hv_kvp_msg *m, const char *key, const char *value)
@@ -173,8 +177,10 @@ void kvp_encode_enum_reply(struct hv_kvp_msg *m, const char *key, const char *va
 	kvp_encode_status(m, HV_S_OK);
 	put_string((uint8_t *)m + KVP_OFF_ENUM_KEY, KVP_KEY_MAX, key);
 	put_string((uint8_t *)m + KVP_OFF_ENUM_VALUE, KVP_VALUE_MAX, value);
-	le32_write((uint8_t *)m + KVP_OFF_ENUM_KEY_SIZE, (uint32_t)strnlen(key, KVP_KEY_MAX - 1) + 1);
-	le32_write((uint8_t *)m + KVP_OFF_ENUM_VALUE_SIZE, (uint32_t)strnlen(value, KVP_VALUE_MAX - 1) + 1);
+	le32_write((uint8_t *)m + KVP_OFF_ENUM_KEY_SIZE,
+		   (uint32_t)strnlen(key, KVP_KEY_MAX - 1) + 1);
+	le32_write((uint8_t *)m + KVP_OFF_ENUM_VALUE_SIZE,
+		   (uint32_t)strnlen(value, KVP_VALUE_MAX - 1) + 1);
 	le32_write((uint8_t *)m + 4 + 4, REG_SZ);
 }
 

@@ -16,7 +16,7 @@
 
 /* Sizes of the IP fields on the daemon side (UTF-8, NUL-terminated). */
 #define KVP_IP_ADAPTER_MAX (MAX_ADAPTER_ID_SIZE * 2)
-#define KVP_IP_ADDR_MAX (MAX_IP_ADDR_SIZE * 2)
+#define KVP_IP_ADDR_MAX	   (MAX_IP_ADDR_SIZE * 2)
 #define KVP_IP_GATEWAY_MAX (MAX_GATEWAY_SIZE * 2)
 
 struct kvp_ip_request {
@@ -31,12 +31,12 @@ struct kvp_ip_request {
 };
 
 struct kvp_request {
-	uint8_t op;   /* KVP_OP_GET … KVP_OP_SET_IP_INFO */
-	uint8_t pool; /* < KVP_POOL_COUNT */
-	uint32_t index;      /* ENUMERATE */
-	uint32_t value_type; /* SET: REG_SZ, REG_U32 or REG_U64 (value is text either way) */
+	uint8_t op;		   /* KVP_OP_GET … KVP_OP_SET_IP_INFO */
+	uint8_t pool;		   /* < KVP_POOL_COUNT */
+	uint32_t index;		   /* ENUMERATE */
+	uint32_t value_type;	   /* SET: REG_SZ, REG_U32 or REG_U64 (value is text either way) */
 	size_t key_len, value_len; /* bytes, NUL excluded */
-	char key[KVP_KEY_MAX];     /* SET, GET, DELETE */
+	char key[KVP_KEY_MAX];	   /* SET, GET, DELETE */
 	char value[KVP_VALUE_MAX]; /* SET */
 	struct kvp_ip_request ip;  /* GET_IP_INFO, SET_IP_INFO */
 };

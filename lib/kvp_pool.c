@@ -315,7 +315,8 @@ int kvp_pool_load(struct kvp_pool *p)
 				return -errno;
 			}
 			if (k == 0)
-				break; /* shrunk by someone ignoring the lock: next check re-reads */
+				break; /* shrunk by someone ignoring the lock: next check re-reads
+					*/
 			have += (size_t)k;
 		}
 		for (size_t i = 0; i < have / KVP_RECORD_SIZE; i++)
@@ -414,8 +415,8 @@ int kvp_pool_write_value(struct kvp_pool *p, uint32_t slot, const uint8_t rec[KV
 		p->stale = true; /* the value field may now be half old, half new */
 		return r;
 	}
-	p->slots[slot].vhash = hash_bytes(buf, MIN(vlen, (size_t)KVP_VALUE_MAX - 1),
-					  p->slots[slot].khash);
+	p->slots[slot].vhash =
+		hash_bytes(buf, MIN(vlen, (size_t)KVP_VALUE_MAX - 1), p->slots[slot].khash);
 	return 0;
 }
 

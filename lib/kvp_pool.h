@@ -32,10 +32,10 @@ struct kvp_slot {
 
 struct kvp_pool {
 	char *path;
-	int fd;        /* -1: the file does not exist (read-only stores only) */
-	int wd;        /* inotify watch on the file, -1 if none */
-	bool stale;    /* contents may differ from the index: re-read */
-	bool recheck;  /* the name may point at another inode now: re-open */
+	int fd;	      /* -1: the file does not exist (read-only stores only) */
+	int wd;	      /* inotify watch on the file, -1 if none */
+	bool stale;   /* contents may differ from the index: re-read */
+	bool recheck; /* the name may point at another inode now: re-open */
 
 	/* What the file looked like when the index was last known good. */
 	dev_t dev;
@@ -46,7 +46,7 @@ struct kvp_pool {
 	struct kvp_slot *slots; /* nrec used, cap allocated */
 	size_t nrec, cap;
 	uint32_t *table; /* slot numbers of servable records, KVP_SLOT_NONE = empty */
-	size_t ntable;   /* power of two and >= 2 * cap, or 0 */
+	size_t ntable;	 /* power of two and >= 2 * cap, or 0 */
 
 	uint64_t reloads, reopens;
 };

@@ -19,7 +19,7 @@
 #include "macro.h"
 
 #define LOCK_TIMEOUT_MS_DEFAULT 2000u
-#define REOPEN_TRIES 3
+#define REOPEN_TRIES		3
 
 /*
  * Content changes always raise IN_MODIFY (write, truncate); IN_CLOSE_WRITE
@@ -28,7 +28,7 @@
  * (a new file created or renamed onto the name).
  */
 #define FILE_EVENTS (IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF)
-#define DIR_EVENTS (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR)
+#define DIR_EVENTS  (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR)
 
 struct kvp_store {
 	struct kvp_pool pools[KVP_POOL_COUNT];

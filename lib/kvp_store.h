@@ -23,8 +23,8 @@ struct kvp_store;
 
 struct kvp_store_options {
 	unsigned file_mode; /* mode of pool files we create (0644 default) */
-	bool sync;          /* fdatasync after each write */
-	bool read_only;     /* open O_RDONLY, never create (hv-kvp list/get) */
+	bool sync;	    /* fdatasync after each write */
+	bool read_only;	    /* open O_RDONLY, never create (hv-kvp list/get) */
 };
 
 /*
@@ -73,8 +73,8 @@ void kvp_store_disable_inotify(struct kvp_store *s);
 struct kvp_store_stats {
 	uint64_t reloads; /* whole-file re-reads, the initial one included */
 	uint64_t reopens; /* the name pointed at a new file and it was re-opened */
-	size_t records;   /* records in the in-memory copy (ENUMERATE's count) */
-	bool inotify;     /* changes are noticed by inotify, not by stat() */
+	size_t records;	  /* records in the in-memory copy (ENUMERATE's count) */
+	bool inotify;	  /* changes are noticed by inotify, not by stat() */
 };
 int kvp_store_get_stats(struct kvp_store *s, unsigned pool, struct kvp_store_stats *ret);
 

@@ -20,7 +20,7 @@
 #include "log.h"
 
 #define LOG_RING_LINES 256
-#define LOG_LINE_MAX 512
+#define LOG_LINE_MAX   512
 
 struct log_line {
 	int level;
@@ -66,21 +66,21 @@ bool log_debug_enabled(void)
 
 static void log_emit(int level, const char *message_id, const char *text)
 {
-	static const char *const names[] = { "emerg", "alert", "crit",	 "error",
+	static const char *const names[] = { "emerg",	"alert",  "crit", "error",
 					     "warning", "notice", "info", "debug" };
 
 	if (log_state.journal) {
 		if (message_id)
-			sd_journal_send("MESSAGE=%s", text, "PRIORITY=%i", level,
-					"MESSAGE_ID=%s", message_id, "SYSLOG_IDENTIFIER=%s",
-					log_state.ident, NULL);
+			sd_journal_send("MESSAGE=%s", text, "PRIORITY=%i", level, "MESSAGE_ID=%s",
+					message_id, "SYSLOG_IDENTIFIER=%s", log_state.ident, NULL);
 		else
 			sd_journal_send("MESSAGE=%s", text, "PRIORITY=%i", level,
 					"SYSLOG_IDENTIFIER=%s", log_state.ident, NULL);
 		return;
 	}
-	fprintf(stderr, "%s: %s%s%s\n", log_state.ident, level <= LOG_WARNING ? names[level & 7] : "",
-		level <= LOG_WARNING ? ": " : "", text);
+	fprintf(stderr, "%s: %s%s%s\n", log_state.ident,
+		level <= LOG_WARNING ? names[level & 7] : "", level <= LOG_WARNING ? ": " : "",
+		text);
 }
 
 void log_set_buffered(bool buffered)
@@ -97,7 +97,8 @@ void log_flush(void)
 		log_emit(LOG_WARNING, NULL, msg);
 	}
 	for (unsigned i = 0; i < log_state.ring_len; i++) {
-		const struct log_line *l = &log_state.ring[(log_state.ring_start + i) % LOG_RING_LINES];
+		const struct log_line *l =
+			&log_state.ring[(log_state.ring_start + i) % LOG_RING_LINES];
 		log_emit(l->level, NULL, l->text);
 	}
 	log_state.ring_start = log_state.ring_len = log_state.dropped = 0;

@@ -23,18 +23,18 @@ void log_flush(void);
 int log_internal(int level, int r, const char *message_id, const char *fmt, ...) _printf_(4, 5);
 
 #define log_full_errno(level, r, ...) log_internal((level), (r), NULL, __VA_ARGS__)
-#define log_error_errno(r, ...) log_internal(LOG_ERR, (r), NULL, __VA_ARGS__)
-#define log_warning_errno(r, ...) log_internal(LOG_WARNING, (r), NULL, __VA_ARGS__)
-#define log_error(...) log_internal(LOG_ERR, 0, NULL, __VA_ARGS__)
-#define log_warning(...) log_internal(LOG_WARNING, 0, NULL, __VA_ARGS__)
-#define log_notice(...) log_internal(LOG_NOTICE, 0, NULL, __VA_ARGS__)
-#define log_info(...) log_internal(LOG_INFO, 0, NULL, __VA_ARGS__)
-#define log_debug(...) (log_debug_enabled() ? log_internal(LOG_DEBUG, 0, NULL, __VA_ARGS__) : 0)
+#define log_error_errno(r, ...)	      log_internal(LOG_ERR, (r), NULL, __VA_ARGS__)
+#define log_warning_errno(r, ...)     log_internal(LOG_WARNING, (r), NULL, __VA_ARGS__)
+#define log_error(...)		      log_internal(LOG_ERR, 0, NULL, __VA_ARGS__)
+#define log_warning(...)	      log_internal(LOG_WARNING, 0, NULL, __VA_ARGS__)
+#define log_notice(...)		      log_internal(LOG_NOTICE, 0, NULL, __VA_ARGS__)
+#define log_info(...)		      log_internal(LOG_INFO, 0, NULL, __VA_ARGS__)
+#define log_debug(...)		      (log_debug_enabled() ? log_internal(LOG_DEBUG, 0, NULL, __VA_ARGS__) : 0)
 #define log_struct_id(level, id, ...) log_internal((level), 0, (id), __VA_ARGS__)
 
 /* MESSAGE_IDs (journalctl MESSAGE_ID=…). */
-#define HV_MSGID_REGISTERED "6f1d6c3b9a2e4c51b0a7e2d4c3f8a901"
+#define HV_MSGID_REGISTERED   "6f1d6c3b9a2e4c51b0a7e2d4c3f8a901"
 #define HV_MSGID_CHANNEL_LOST "2b8e0f6a4d1c4e7f9a3b5c6d7e8f9012"
-#define HV_MSGID_BAD_MESSAGE "9c4a2e1f7b3d4a6c8e0f1a2b3c4d5e6f"
+#define HV_MSGID_BAD_MESSAGE  "9c4a2e1f7b3d4a6c8e0f1a2b3c4d5e6f"
 
 #endif

@@ -16,7 +16,7 @@
 #include "mountinfo.h"
 
 /* Far more than any real system; it bounds what a fuzzer can make us allocate. */
-#define MOUNTINFO_MAX_BYTES (64u * 1024 * 1024)
+#define MOUNTINFO_MAX_BYTES  (64u * 1024 * 1024)
 #define MOUNTINFO_MAX_FIELDS 64
 
 void mount_table_done(struct mount_table *t)
@@ -60,7 +60,8 @@ static size_t unescape(char *dst, const char *src, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		if (src[i] == '\\' && i + 3 < len && is_octal(src[i + 1]) && is_octal(src[i + 2]) &&
 		    is_octal(src[i + 3])) {
-			unsigned v = (unsigned)(src[i + 1] - '0') * 64 + (unsigned)(src[i + 2] - '0') * 8 +
+			unsigned v = (unsigned)(src[i + 1] - '0') * 64 +
+				     (unsigned)(src[i + 2] - '0') * 8 +
 				     (unsigned)(src[i + 3] - '0');
 			if (v != 0 && v <= 255) {
 				dst[o++] = (char)v;
@@ -122,7 +123,9 @@ static int parse_line(const char *line, size_t len, struct mount_entry *ret)
 	ret->minor = min;
 
 	/* root, mount point, options, type, source, super options */
-	const struct field *want[6] = { &f[3], &f[4], &f[5], &f[sep + 1], &f[sep + 2], &f[sep + 3] };
+	const struct field *want[6] = {
+		&f[3], &f[4], &f[5], &f[sep + 1], &f[sep + 2], &f[sep + 3]
+	};
 	size_t total = 0;
 	for (size_t k = 0; k < 6; k++)
 		total += want[k]->len + 1;

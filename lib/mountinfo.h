@@ -14,11 +14,11 @@ struct mount_entry {
 	unsigned mount_id, parent_id;
 	unsigned major, minor; /* the superblock's device (st_dev) */
 	/* Unescaped (\040 etc.), each NUL-terminated, all in one allocation. */
-	char *root;        /* the directory of the filesystem mounted here */
+	char *root; /* the directory of the filesystem mounted here */
 	char *mount_point;
 	char *mount_options; /* per mount: "rw,relatime" */
-	char *fstype;      /* "ext4", "fuse.sshfs" */
-	char *source;      /* "/dev/sda1", "tmpfs", "none" */
+	char *fstype;	     /* "ext4", "fuse.sshfs" */
+	char *source;	     /* "/dev/sda1", "tmpfs", "none" */
 	char *super_options; /* per superblock */
 };
 

@@ -28,10 +28,10 @@
 #define POLL_INTERVAL_MS    100
 
 static const char *const backend_names[] = {
-    [NETCONF_AUTO] = "auto",	     [NETCONF_NETWORKMANAGER] = "networkmanager",
-    [NETCONF_NETWORKD] = "networkd", [NETCONF_NETPLAN] = "netplan",
-    [NETCONF_IFCFG] = "ifcfg",	     [NETCONF_NETLINK] = "netlink",
-    [NETCONF_SCRIPT] = "script",
+	[NETCONF_AUTO] = "auto",	 [NETCONF_NETWORKMANAGER] = "networkmanager",
+	[NETCONF_NETWORKD] = "networkd", [NETCONF_NETPLAN] = "netplan",
+	[NETCONF_IFCFG] = "ifcfg",	 [NETCONF_NETLINK] = "netlink",
+	[NETCONF_SCRIPT] = "script",
 };
 
 int netconf_backend_from_string(const char *s, enum netconf_backend *ret)
@@ -321,7 +321,7 @@ static enum netconf_backend detect(const struct netconf_options *o, const char *
 
 static int find_command(const struct netconf_options *o, const char *name, char ret[PATH_MAX])
 {
-	static char *const fallback[] = {"/usr/sbin", "/usr/bin", "/sbin", "/bin", NULL};
+	static char *const fallback[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin", NULL };
 	char *const *dirs = o->command_path ? o->command_path : fallback;
 
 	for (size_t i = 0; dirs[i]; i++) {
@@ -382,27 +382,27 @@ static int manager_apply(const struct netconf_options *o, enum netconf_backend b
 		snprintf(id, sizeof(id), "hvguest-%s", ifname);
 		if (!file_present) {
 			/* Put back: a reload forgets the profile whose file is gone. */
-			const char *reload[] = {"connection", "reload", NULL};
+			const char *reload[] = { "connection", "reload", NULL };
 			return run_named(o, "nmcli", reload, deadline);
 		}
-		const char *load[] = {"connection", "load", file, NULL};
+		const char *load[] = { "connection", "load", file, NULL };
 		r = run_named(o, "nmcli", load, deadline);
 		if (r < 0)
 			return r;
 		/* nmcli waits for activation itself; bound it by what is left. */
 		long long left = (deadline - now_ms()) / 1000;
 		snprintf(wait, sizeof(wait), "%lld", left < 1 ? 1 : left);
-		const char *up[] = {"--wait", wait, "connection", "up", "id", id, NULL};
+		const char *up[] = { "--wait", wait, "connection", "up", "id", id, NULL };
 		return run_named(o, "nmcli", up, deadline);
 	}
 	case NETCONF_NETWORKD: {
-		const char *reload[] = {"reload", NULL};
-		const char *reconf[] = {"reconfigure", ifname, NULL};
+		const char *reload[] = { "reload", NULL };
+		const char *reconf[] = { "reconfigure", ifname, NULL };
 		r = run_named(o, "networkctl", reload, deadline);
 		return r < 0 ? r : run_named(o, "networkctl", reconf, deadline);
 	}
 	case NETCONF_NETPLAN: {
-		const char *apply[] = {"apply", NULL};
+		const char *apply[] = { "apply", NULL };
 		return run_named(o, "netplan", apply, deadline);
 	}
 	default:
@@ -421,7 +421,7 @@ static int wait_up(const struct netconf_options *o, const char *ifname,
 			return r < 0 ? r : 0;
 		if (now_ms() >= deadline)
 			return -ETIMEDOUT;
-		struct timespec ts = {.tv_nsec = POLL_INTERVAL_MS * 1000000L};
+		struct timespec ts = { .tv_nsec = POLL_INTERVAL_MS * 1000000L };
 		nanosleep(&ts, NULL);
 	}
 }
@@ -478,7 +478,7 @@ static int apply_script(const struct netconf_options *o, const struct netconf_pl
 	if (r < 0)
 		return r;
 	/* The script owns persistence and rollback, as upstream's contract says. */
-	const char *args[] = {ifcfg, keyfile, NULL};
+	const char *args[] = { ifcfg, keyfile, NULL };
 	return run(o, script, args, deadline);
 }
 
@@ -490,13 +490,14 @@ struct target {
 };
 
 static const struct target targets[] = {
-    [NETCONF_NETWORKMANAGER] = {"etc/NetworkManager/system-connections", "hvguest-",
-				".nmconnection", NETCONF_FORMAT_NM_KEYFILE, 0600},
-    [NETCONF_NETWORKD] = {"etc/systemd/network", "10-hvguest-", ".network", NETCONF_FORMAT_NETWORKD,
-			  0644},
-    /* netplan warns about (and some versions refuse) world-readable files. */
-    [NETCONF_NETPLAN] = {"etc/netplan", "90-hvguest-", ".yaml", NETCONF_FORMAT_NETPLAN, 0600},
-    [NETCONF_IFCFG] = {"etc/sysconfig/network-scripts", "ifcfg-", "", NETCONF_FORMAT_IFCFG, 0644},
+	[NETCONF_NETWORKMANAGER] = { "etc/NetworkManager/system-connections", "hvguest-",
+				     ".nmconnection", NETCONF_FORMAT_NM_KEYFILE, 0600 },
+	[NETCONF_NETWORKD] = { "etc/systemd/network", "10-hvguest-", ".network",
+			       NETCONF_FORMAT_NETWORKD, 0644 },
+	/* netplan warns about (and some versions refuse) world-readable files. */
+	[NETCONF_NETPLAN] = { "etc/netplan", "90-hvguest-", ".yaml", NETCONF_FORMAT_NETPLAN, 0600 },
+	[NETCONF_IFCFG] = { "etc/sysconfig/network-scripts", "ifcfg-", "", NETCONF_FORMAT_IFCFG,
+			    0644 },
 };
 
 static bool uses_netlink(enum netconf_backend b)

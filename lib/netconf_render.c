@@ -301,10 +301,10 @@ static void render_netplan(FILE *f, const struct netconf_plan *p)
 		fprintf(f, "      routes:\n");
 		for (size_t i = 0; i < p->n_gateways; i++) {
 			netconf_ip_format(&p->gateways[i], false, a);
-			fprintf(
-			    f,
-			    "        - to: default\n          via: \"%s\"\n          metric: %u\n",
-			    a, netconf_gateway_metric(p, i));
+			fprintf(f,
+				"        - to: default\n          via: \"%s\"\n          metric: "
+				"%u\n",
+				a, netconf_gateway_metric(p, i));
 		}
 	}
 	if (p->n_dns) {
@@ -417,12 +417,12 @@ static void render_upstream_ifcfg(FILE *f, const struct netconf_plan *p)
 typedef void (*render_fn)(FILE *f, const struct netconf_plan *p);
 
 static const render_fn renderers[_NETCONF_FORMAT_MAX] = {
-    [NETCONF_FORMAT_NM_KEYFILE] = render_nm_keyfile,
-    [NETCONF_FORMAT_NETWORKD] = render_networkd,
-    [NETCONF_FORMAT_NETPLAN] = render_netplan,
-    [NETCONF_FORMAT_IFCFG] = render_ifcfg,
-    [NETCONF_FORMAT_UPSTREAM_IFCFG] = render_upstream_ifcfg,
-    [NETCONF_FORMAT_UPSTREAM_KEYFILE] = render_upstream_keyfile,
+	[NETCONF_FORMAT_NM_KEYFILE] = render_nm_keyfile,
+	[NETCONF_FORMAT_NETWORKD] = render_networkd,
+	[NETCONF_FORMAT_NETPLAN] = render_netplan,
+	[NETCONF_FORMAT_IFCFG] = render_ifcfg,
+	[NETCONF_FORMAT_UPSTREAM_IFCFG] = render_upstream_ifcfg,
+	[NETCONF_FORMAT_UPSTREAM_KEYFILE] = render_upstream_keyfile,
 };
 
 int netconf_render(enum netconf_format format, const struct netconf_plan *p, char **ret_text)

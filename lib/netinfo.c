@@ -88,7 +88,7 @@ static int parse_mac(const char *s, uint8_t mac[6])
 			return -EINVAL;
 	}
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &n) !=
-		6 ||
+		    6 ||
 	    n != 17)
 		return -EINVAL;
 	for (size_t i = 0; i < 6; i++)
@@ -125,7 +125,7 @@ static void add_address(struct kvp_ip_info *info, int family, const void *bin, u
 static void collect_addresses(struct nl_cache *addrs, int ifindex, struct kvp_ip_info *info,
 			      struct addr_scan *scan)
 {
-	static const int families[] = {AF_INET, AF_INET6};
+	static const int families[] = { AF_INET, AF_INET6 };
 
 	for (size_t f = 0; f < ELEMENTSOF(families); f++) {
 		for (struct nl_object *o = nl_cache_get_first(addrs); o; o = nl_cache_get_next(o)) {
@@ -149,7 +149,7 @@ static void collect_addresses(struct nl_cache *addrs, int ifindex, struct kvp_ip
 
 static void collect_gateways(struct nl_cache *routes, int ifindex, char *buf, size_t size)
 {
-	static const int families[] = {AF_INET, AF_INET6};
+	static const int families[] = { AF_INET, AF_INET6 };
 
 	buf[0] = '\0';
 	for (size_t f = 0; f < ELEMENTSOF(families); f++) {
@@ -185,7 +185,7 @@ static void collect_gateways(struct nl_cache *routes, int ifindex, char *buf, si
 static int open_netlink(struct nl_sock **ret)
 {
 	_cleanup_(nl_socket_freep) struct nl_sock *sk = nl_socket_alloc();
-	struct timeval tv = {.tv_sec = NETINFO_NL_TIMEOUT_SEC};
+	struct timeval tv = { .tv_sec = NETINFO_NL_TIMEOUT_SEC };
 	int r;
 
 	if (!sk)
@@ -205,7 +205,7 @@ int netinfo_get_ip_info(const struct netinfo_options *opts, const char *mac,
 	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
 	_cleanup_(nl_cache_freep) struct nl_cache *links = NULL, *addrs = NULL, *routes = NULL;
 	struct kvp_ip_info info, cand;
-	struct addr_scan scan = {0}, cand_scan;
+	struct addr_scan scan = { 0 }, cand_scan;
 	uint8_t want[6];
 	int ifindex = 0, r;
 
@@ -239,7 +239,7 @@ int netinfo_get_ip_info(const struct netinfo_options *opts, const char *mac,
 		    memcmp(nl_addr_get_binary_addr(hw), want, sizeof(want)) != 0)
 			continue;
 		memset(&cand, 0, sizeof(cand));
-		cand_scan = (struct addr_scan){0};
+		cand_scan = (struct addr_scan){ 0 };
 		collect_addresses(addrs, rtnl_link_get_ifindex(l), &cand, &cand_scan);
 		if (ifindex == 0 || (!info.ip_addr[0] && cand.ip_addr[0])) {
 			ifindex = rtnl_link_get_ifindex(l);
@@ -260,7 +260,7 @@ int netinfo_get_ip_info(const struct netinfo_options *opts, const char *mac,
 	r = netinfo_dns_servers(opts, ifindex, info.dns_addr, HOST_LIST_SIZE);
 	if (r < 0)
 		info.dns_addr[0] =
-		    '\0'; /* only a full buffer fails: report none rather than fail */
+			'\0'; /* only a full buffer fails: report none rather than fail */
 
 	/*
 	 * DHCP: systemd-networkd's link state when it manages the link; else

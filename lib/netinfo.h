@@ -14,7 +14,7 @@
 struct netinfo_options {
 	const char *resolv_conf; /* default /etc/resolv.conf */
 	const char *config_root; /* prefixes network-manager config paths read; default "/" */
-	const char *run_dir;     /* the /run directory (systemd-resolved, NM state); default "/run" */
+	const char *run_dir; /* the /run directory (systemd-resolved, NM state); default "/run" */
 };
 
 /* What the reply carries (daemon side: NUL-terminated UTF-8, ';'-separated lists). */

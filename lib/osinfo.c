@@ -44,15 +44,16 @@
 #include "osinfo.h"
 #include "osrelease.h"
 
-#define OS_RELEASE_DEFAULT "/etc/os-release"
-#define OS_RELEASE_FALLBACK "/usr/lib/os-release"
-#define OS_RELEASE_MAX (64 * 1024) /* far above any real os-release */
+#define OS_RELEASE_DEFAULT	"/etc/os-release"
+#define OS_RELEASE_FALLBACK	"/usr/lib/os-release"
+#define OS_RELEASE_MAX		(64 * 1024) /* far above any real os-release */
 #define FQDN_TIMEOUT_DEFAULT_MS 1000u
-#define FQDN_RETRY_USEC (60ull * 1000000ull)
-#define HOSTNAME_SIZE 256 /* > HOST_NAME_MAX (64) with room for others */
+#define FQDN_RETRY_USEC		(60ull * 1000000ull)
+#define HOSTNAME_SIZE		256 /* > HOST_NAME_MAX (64) with room for others */
 
 const char *const osinfo_default_exclude_ifaces[] = {
-	"lo", "docker*", "veth*", "br-*", "virbr*", "cni*", "flannel*", "cali*", "cilium*", "tun*", "tap*", NULL,
+	"lo",	    "docker*", "veth*",	  "br-*", "virbr*", "cni*",
+	"flannel*", "cali*",   "cilium*", "tun*", "tap*",   NULL,
 };
 
 static const char *const auto_keys[] = {
@@ -85,7 +86,7 @@ struct os_release_id {
 struct osinfo {
 	char *os_release;
 	bool os_release_default; /* fall back to OS_RELEASE_FALLBACK */
-	char **exclude;          /* owned copy; NULL = the default list */
+	char **exclude;		 /* owned copy; NULL = the default list */
 	unsigned fqdn_timeout_ms;
 
 	bool release_cached; /* release and release_id describe a file read */
@@ -337,7 +338,8 @@ static int read_release(const char *path, struct os_release_id *ret_id, struct o
  */
 static void refresh_release(struct osinfo *o)
 {
-	const char *paths[2] = { o->os_release, o->os_release_default ? OS_RELEASE_FALLBACK : NULL };
+	const char *paths[2] = { o->os_release,
+				 o->os_release_default ? OS_RELEASE_FALLBACK : NULL };
 
 	for (size_t i = 0; i < ELEMENTSOF(paths) && paths[i]; i++) {
 		struct stat st;

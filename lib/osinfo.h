@@ -11,9 +11,9 @@
 #include "hv_abi.h"
 
 struct osinfo_options {
-	const char *os_release;            /* default /etc/os-release */
+	const char *os_release;		   /* default /etc/os-release */
 	const char *const *exclude_ifaces; /* fnmatch globs; NULL = built-in default list */
-	unsigned fqdn_timeout_ms;          /* bound on one FQDN lookup */
+	unsigned fqdn_timeout_ms;	   /* bound on one FQDN lookup */
 };
 
 struct osinfo;

@@ -13,7 +13,7 @@
 #include "hv_abi.h"
 
 struct osrelease {
-	bool has_name;       /* a NAME= assignment was seen (possibly empty) */
+	bool has_name;	     /* a NAME= assignment was seen (possibly empty) */
 	bool has_version_id; /* a VERSION_ID= assignment was seen */
 	char name[KVP_VALUE_MAX];
 	char version_id[KVP_VALUE_MAX];

@@ -149,7 +149,8 @@ int utf8_to_utf16le(const char *in, size_t len, uint8_t *out, size_t max_units)
 			out[2 * units + 1] = (uint8_t)(cp >> 8);
 		} else {
 			uint32_t v = cp - 0x10000;
-			uint16_t hi = (uint16_t)(0xd800 + (v >> 10)), lo = (uint16_t)(0xdc00 + (v & 0x3ff));
+			uint16_t hi = (uint16_t)(0xd800 + (v >> 10)),
+				 lo = (uint16_t)(0xdc00 + (v & 0x3ff));
 			out[2 * units] = (uint8_t)hi;
 			out[2 * units + 1] = (uint8_t)(hi >> 8);
 			out[2 * units + 2] = (uint8_t)lo;

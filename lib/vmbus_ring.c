@@ -159,11 +159,11 @@ int vmbus_ring_write(struct vmbus_ring *r, uint16_t type, uint16_t flags, uint64
 		return k;
 
 	struct vmbus_pkt_desc d = {
-	    .type = type,
-	    .offset8 = VMBUS_PKT_DESC_SIZE / 8,
-	    .len8 = (uint16_t)(total / 8),
-	    .flags = flags,
-	    .trans_id = trans_id,
+		.type = type,
+		.offset8 = VMBUS_PKT_DESC_SIZE / 8,
+		.len8 = (uint16_t)(total / 8),
+		.flags = flags,
+		.trans_id = trans_id,
 	};
 	pad = total - VMBUS_PKT_DESC_SIZE - len;
 	w = copy_in(r, start, &d, sizeof(d));

@@ -83,10 +83,14 @@ uint32_t vss_status_from_errno(int r)
 const char *vss_op_name(uint8_t op, char buf[static 16])
 {
 	static const char *const names[] = {
-		[VSS_OP_CREATE] = "CREATE",	  [VSS_OP_DELETE] = "DELETE",
-		[VSS_OP_HOT_BACKUP] = "HOT_BACKUP", [VSS_OP_GET_DM_INFO] = "GET_DM_INFO",
-		[VSS_OP_BU_COMPLETE] = "BU_COMPLETE", [VSS_OP_FREEZE] = "FREEZE",
-		[VSS_OP_THAW] = "THAW",	  [VSS_OP_AUTO_RECOVER] = "AUTO_RECOVER",
+		[VSS_OP_CREATE] = "CREATE",
+		[VSS_OP_DELETE] = "DELETE",
+		[VSS_OP_HOT_BACKUP] = "HOT_BACKUP",
+		[VSS_OP_GET_DM_INFO] = "GET_DM_INFO",
+		[VSS_OP_BU_COMPLETE] = "BU_COMPLETE",
+		[VSS_OP_FREEZE] = "FREEZE",
+		[VSS_OP_THAW] = "THAW",
+		[VSS_OP_AUTO_RECOVER] = "AUTO_RECOVER",
 	};
 	if (op < sizeof(names) / sizeof(names[0]) && names[op])
 		return names[op];

@@ -12,7 +12,7 @@
 
 #include "hv_abi.h"
 
-#define VSS_MSG_SIZE 12u
+#define VSS_MSG_SIZE		12u
 #define VSS_REGISTER_REPLY_SIZE 4u
 
 _Static_assert(sizeof(struct hv_vss_msg) == VSS_MSG_SIZE, "hv_vss_msg size");

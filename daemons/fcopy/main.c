@@ -37,7 +37,9 @@ void fcopyd_request_done(struct fcopyd *ctx, const struct fcopy_request *req, in
 		if (ctx->copying)
 			log_notice("Copy to %s abandoned by a new START", ctx->target);
 		snprintf(ctx->target, sizeof(ctx->target), "%s%s%s", req->path_name,
-			 req->path_name[0] && req->path_name[strlen(req->path_name) - 1] == '/' ? "" : "/",
+			 req->path_name[0] && req->path_name[strlen(req->path_name) - 1] == '/'
+				 ? ""
+				 : "/",
 			 req->file_name);
 		ctx->copying = r >= 0;
 		ctx->write_error_logged = false;
@@ -45,11 +47,11 @@ void fcopyd_request_done(struct fcopyd *ctx, const struct fcopy_request *req, in
 		ctx->started_usec = now_usec();
 		if (r < 0) {
 			ctx->failed++;
-			log_warning("Cannot copy to %s (%llu bytes%s%s): %s; answering %s", ctx->target,
-				    (unsigned long long)req->file_size,
+			log_warning("Cannot copy to %s (%llu bytes%s%s): %s; answering %s",
+				    ctx->target, (unsigned long long)req->file_size,
 				    req->copy_flags & OVER_WRITE ? ", overwrite" : "",
-				    req->copy_flags & CREATE_PATH ? ", create path" : "", strerror(-r),
-				    sname);
+				    req->copy_flags & CREATE_PATH ? ", create path" : "",
+				    strerror(-r), sname);
 		} else {
 			log_info("Copying %llu bytes to %s%s%s", (unsigned long long)req->file_size,
 				 ctx->target, req->copy_flags & OVER_WRITE ? " (overwrite)" : "",
@@ -58,7 +60,8 @@ void fcopyd_request_done(struct fcopyd *ctx, const struct fcopy_request *req, in
 		}
 		break;
 	case WRITE_TO_FILE:
-		/* Once per copy: the host cancels after a failed write, and a flood helps nobody. */
+		/* Once per copy: the host cancels after a failed write, and a flood helps nobody.
+		 */
 		if (r < 0 && !ctx->write_error_logged) {
 			ctx->write_error_logged = true;
 			log_warning("Writing %s at offset %llu failed: %s; answering %s",
@@ -74,8 +77,9 @@ void fcopyd_request_done(struct fcopyd *ctx, const struct fcopy_request *req, in
 		ctx->copying = false;
 		if (r < 0) {
 			ctx->failed++;
-			log_warning("Finishing %s failed: %s; nothing was left behind; answering %s",
-				    ctx->target, strerror(-r), sname);
+			log_warning(
+				"Finishing %s failed: %s; nothing was left behind; answering %s",
+				ctx->target, strerror(-r), sname);
 		} else {
 			double s = (double)(now_usec() - ctx->started_usec) / 1e6;
 			ctx->copied++;
@@ -96,7 +100,8 @@ void fcopyd_request_done(struct fcopyd *ctx, const struct fcopy_request *req, in
 	}
 	/* Not every WRITE: a 512 MiB copy is 87,000 of them. */
 	if (req->op != WRITE_TO_FILE)
-		log_debug("%s -> %s", fcopy_op_name(req->op) ? fcopy_op_name(req->op) : "unknown op",
+		log_debug("%s -> %s",
+			  fcopy_op_name(req->op) ? fcopy_op_name(req->op) : "unknown op",
 			  sname ? sname : "?");
 }
 
@@ -126,17 +131,21 @@ static int fcopyd_check_config(const struct hv_config *c)
 	int bad = 0;
 
 	if (strcmp(t, "auto") != 0 && strcmp(t, "chardev") != 0 && strcmp(t, "uio") != 0) {
-		fprintf(stderr, "hypervfcopyd: [fcopy] transport: \"%s\" is not auto, chardev or uio\n", t);
+		fprintf(stderr,
+			"hypervfcopyd: [fcopy] transport: \"%s\" is not auto, chardev or uio\n", t);
 		bad = -EINVAL;
 	}
 	if (!c->fcopy_allowed_roots || !c->fcopy_allowed_roots[0]) {
-		fprintf(stderr, "hypervfcopyd: [fcopy] allowed_roots: empty: no copy could land anywhere\n");
+		fprintf(stderr, "hypervfcopyd: [fcopy] allowed_roots: empty: no copy could land "
+				"anywhere\n");
 		bad = -EINVAL;
 	} else
 		for (char **r = c->fcopy_allowed_roots; *r; r++)
 			if ((*r)[0] != '/') {
 				fprintf(stderr,
-					"hypervfcopyd: [fcopy] allowed_roots: not an absolute path: \"%s\"\n", *r);
+					"hypervfcopyd: [fcopy] allowed_roots: not an absolute "
+					"path: \"%s\"\n",
+					*r);
 				bad = -EINVAL;
 			}
 	return bad;
@@ -159,7 +168,8 @@ static int fcopyd_start_transport(struct fcopyd *ctx)
 		ctx->transport = FCOPYD_UIO;
 	else
 		/* auto: the legacy device exists only on kernels that still have it (<= 6.9). */
-		ctx->transport = stat(ctx->config.fcopy_device, &st) == 0 ? FCOPYD_CHARDEV : FCOPYD_UIO;
+		ctx->transport =
+			stat(ctx->config.fcopy_device, &st) == 0 ? FCOPYD_CHARDEV : FCOPYD_UIO;
 	return ctx->transport == FCOPYD_CHARDEV ? fcopyd_legacy_start(ctx) : fcopyd_uio_start(ctx);
 }
 

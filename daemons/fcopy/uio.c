@@ -36,20 +36,23 @@ static void uio_event(void *userdata, enum fcopy_uio_event ev, int error, const 
 		break;
 	case FCOPY_UIO_BAD_PACKET:
 		ctx->rejected++;
-		log_struct_id(LOG_WARNING, HV_MSGID_BAD_MESSAGE, "Rejected malformed host packet%s%s%s%s",
-			      *d ? ": " : "", d, error ? ": " : "", error ? strerror(-error) : "");
+		log_struct_id(LOG_WARNING, HV_MSGID_BAD_MESSAGE,
+			      "Rejected malformed host packet%s%s%s%s", *d ? ": " : "", d,
+			      error ? ": " : "", error ? strerror(-error) : "");
 		break;
 	case FCOPY_UIO_OPEN_FAILED:
-		/* Say it once, then quietly: the device can appear late, or never on old kernels. */
+		/* Say it once, then quietly: the device can appear late, or never on old kernels.
+		 */
 		if (!ctx->uio_waiting) {
 			ctx->uio_waiting = true;
-			log_notice("Cannot open the fcopy VMBus device%s%s%s%s; retrying with backoff",
-				   *d ? " (" : "", d, *d ? ")" : "", error ? "" : "");
+			log_notice(
+				"Cannot open the fcopy VMBus device%s%s%s%s; retrying with backoff",
+				*d ? " (" : "", d, *d ? ")" : "", error ? "" : "");
 			sd_notifyf(false, "STATUS=Waiting for the fcopy VMBus device: %s",
 				   error ? strerror(-error) : d);
 		} else
-			log_debug("Cannot open the fcopy VMBus device: %s%s%s", d, error ? ": " : "",
-				  error ? strerror(-error) : "");
+			log_debug("Cannot open the fcopy VMBus device: %s%s%s", d,
+				  error ? ": " : "", error ? strerror(-error) : "");
 		break;
 	case FCOPY_UIO_LOST:
 		log_struct_id(LOG_WARNING, HV_MSGID_CHANNEL_LOST,

@@ -97,7 +97,8 @@ static int kvpd_watch_store(struct kvpd *ctx)
 	int fd = kvp_store_event_fd(ctx->store);
 	if (fd < 0)
 		return 0; /* no inotify: the store checks with stat() on each request */
-	int r = sd_event_add_io(ctx->event, &ctx->store_source, fd, EPOLLIN, kvpd_on_store_event, ctx);
+	int r = sd_event_add_io(ctx->event, &ctx->store_source, fd, EPOLLIN, kvpd_on_store_event,
+				ctx);
 	if (r < 0)
 		return r;
 	r = sd_event_source_set_priority(ctx->store_source, SD_EVENT_PRIORITY_IMPORTANT);
@@ -133,8 +134,9 @@ static int kvpd_open_state(struct kvpd *ctx, const struct hv_config *c)
 	ctx->osinfo = osinfo;
 	r = kvpd_watch_store(ctx);
 	if (r < 0)
-		log_warning_errno(r, "Cannot watch %s for changes: %m; checking on each request instead",
-				  c->kvp_pool_dir);
+		log_warning_errno(
+			r, "Cannot watch %s for changes: %m; checking on each request instead",
+			c->kvp_pool_dir);
 	return 0;
 }
 
@@ -144,7 +146,8 @@ static int kvpd_check_config(const struct hv_config *c)
 	enum netconf_backend b;
 
 	if (netconf_backend_from_string(c->kvp_ifconfig_backend, &b) < 0) {
-		log_error("[kvp] ifconfig_backend: \"%s\" is not one of auto, networkmanager, networkd, "
+		log_error("[kvp] ifconfig_backend: \"%s\" is not one of auto, networkmanager, "
+			  "networkd, "
 			  "netplan, ifcfg, netlink, script",
 			  c->kvp_ifconfig_backend);
 		return -EINVAL;
@@ -199,8 +202,8 @@ static int kvpd_run(struct kvpd *ctx)
 	if (r < 0)
 		return r;
 
-	r = hv_link_new(ctx->event, "KVP", ctx->config.kvp_device, KVP_MSG_SIZE, &kvpd_link_ops, ctx,
-			&ctx->link);
+	r = hv_link_new(ctx->event, "KVP", ctx->config.kvp_device, KVP_MSG_SIZE, &kvpd_link_ops,
+			ctx, &ctx->link);
 	if (r < 0)
 		return log_error_errno(r, "Cannot set up the channel: %m");
 	hv_link_start(ctx->link);
@@ -215,7 +218,8 @@ int main(int argc, char **argv)
 {
 	static const struct daemon_info info = {
 		.prog = "hypervkvpd",
-		.summary = "Hyper-V Data Exchange (KVP) daemon: answers the host's key/value requests.",
+		.summary = "Hyper-V Data Exchange (KVP) daemon: answers the host's key/value "
+			   "requests.",
 		.check = kvpd_check_config,
 	};
 	static struct kvpd ctx;

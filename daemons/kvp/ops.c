@@ -116,8 +116,8 @@ static int op_get_ip_info(struct kvpd *ctx, const struct kvp_request *req, struc
 	if (r < 0)
 		return r;
 	log_debug("GET_IP_INFO %s: family=%u dhcp=%u ip=\"%s\" subnet=\"%s\" gw=\"%s\" dns=\"%s\"",
-		  req->ip.adapter_id, info.addr_family, info.dhcp_enabled, info.ip_addr, info.sub_net,
-		  info.gate_way, info.dns_addr);
+		  req->ip.adapter_id, info.addr_family, info.dhcp_enabled, info.ip_addr,
+		  info.sub_net, info.gate_way, info.dns_addr);
 	kvp_encode_ip_reply(reply, req->ip.adapter_id, &info);
 	return 0;
 }
@@ -150,18 +150,24 @@ static int op_set_ip_info(struct kvpd *ctx, const struct kvp_request *req, struc
 
 	r = netconf_backend_from_string(ctx->config.kvp_ifconfig_backend, &opts.backend);
 	if (r < 0)
-		return log_error_errno(-EIO, "SET_IP_INFO: kvp.ifconfig_backend=\"%s\" is not one of "
-				       "auto, networkmanager, networkd, netplan, ifcfg, netlink, script; "
-				       "answering failure", ctx->config.kvp_ifconfig_backend);
+		return log_error_errno(
+			-EIO,
+			"SET_IP_INFO: kvp.ifconfig_backend=\"%s\" is not one of "
+			"auto, networkmanager, networkd, netplan, ifcfg, netlink, script; "
+			"answering failure",
+			ctx->config.kvp_ifconfig_backend);
 	r = netconf_set_ip_info(&opts, &req->ip, &bad);
 	if (r == -EINVAL)
-		return log_warning_errno(r, "SET_IP_INFO for adapter \"%s\": invalid value \"%s\", "
-					 "nothing changed", req->ip.adapter_id, bad ? bad : "");
+		return log_warning_errno(r,
+					 "SET_IP_INFO for adapter \"%s\": invalid value \"%s\", "
+					 "nothing changed",
+					 req->ip.adapter_id, bad ? bad : "");
 	if (r == -ENODEV)
 		return log_warning_errno(r, "SET_IP_INFO: no interface has device GUID \"%s\"",
 					 req->ip.adapter_id);
 	if (r < 0)
-		return log_error_errno(r, "SET_IP_INFO for adapter \"%s\" (backend %s) failed, "
+		return log_error_errno(r,
+				       "SET_IP_INFO for adapter \"%s\" (backend %s) failed, "
 				       "previous configuration restored: %m",
 				       req->ip.adapter_id, ctx->config.kvp_ifconfig_backend);
 	log_info("SET_IP_INFO for adapter \"%s\": applied (addresses \"%s\", DHCP %s)",

@@ -16,7 +16,7 @@
 #include "vssd.h"
 
 #define MOUNTINFO "/proc/self/mountinfo"
-#define SYSFS "/sys"
+#define SYSFS	  "/sys"
 
 static int load_plan(const struct hv_config *c, struct mount_table *ret_table,
 		     struct fsfreeze_plan *ret_plan)
@@ -51,11 +51,13 @@ static void run_hooks_stage(struct vssd *ctx, size_t n, bool reverse, const char
 		int r = hook_run(ctx->hooks.paths[i], args, hook_default_env,
 				 ctx->config.vss_hook_timeout_ms, &res);
 		if (r < 0)
-			log_warning_errno(r, "Hook %s %s could not be started: %m", ctx->hooks.paths[i], arg);
+			log_warning_errno(r, "Hook %s %s could not be started: %m",
+					  ctx->hooks.paths[i], arg);
 		else if (!hook_result_ok(&res))
 			log_warning("Hook %s %s failed (%s %d)", ctx->hooks.paths[i], arg,
-				    res.timed_out ? "timed out, killed by signal" :
-				    res.signal ? "killed by signal" : "exit status",
+				    res.timed_out ? "timed out, killed by signal"
+				    : res.signal  ? "killed by signal"
+						  : "exit status",
 				    res.signal ? res.signal : res.exit_status);
 	}
 }
@@ -104,12 +106,13 @@ int vssd_freeze(struct vssd *ctx, struct vssd_failure *f)
 		if (r < 0 || !hook_result_ok(&res)) {
 			f->r = r < 0 ? r : res.timed_out ? -ETIMEDOUT : -ECANCELED;
 			if (r < 0)
-				snprintf(f->what, sizeof(f->what), "freeze hook %s could not be started",
-					 path);
+				snprintf(f->what, sizeof(f->what),
+					 "freeze hook %s could not be started", path);
 			else
 				snprintf(f->what, sizeof(f->what), "freeze hook %s %s %d", path,
-					 res.timed_out ? "timed out, killed by signal" :
-					 res.signal ? "was killed by signal" : "exited with status",
+					 res.timed_out ? "timed out, killed by signal"
+					 : res.signal  ? "was killed by signal"
+						       : "exited with status",
 					 res.signal ? res.signal : res.exit_status);
 			goto fail;
 		}
@@ -118,7 +121,8 @@ int vssd_freeze(struct vssd *ctx, struct vssd_failure *f)
 	r = load_plan(&ctx->config, &t, &plan);
 	if (r < 0) {
 		f->r = r;
-		snprintf(f->what, sizeof(f->what), "cannot work out what to freeze from " MOUNTINFO);
+		snprintf(f->what, sizeof(f->what),
+			 "cannot work out what to freeze from " MOUNTINFO);
 		goto fail;
 	}
 	r = fsfreeze_set_from_plan(&t, &plan, &ctx->set);
@@ -130,7 +134,8 @@ int vssd_freeze(struct vssd *ctx, struct vssd_failure *f)
 	r = fsfreeze_open(&ctx->set, &failed);
 	if (r < 0) {
 		f->r = r;
-		snprintf(f->what, sizeof(f->what), "cannot open %s%s", ctx->set.targets[failed].path,
+		snprintf(f->what, sizeof(f->what), "cannot open %s%s",
+			 ctx->set.targets[failed].path,
 			 r == -ESTALE ? " (no longer the filesystem planned)" : "");
 		goto fail;
 	}
@@ -199,8 +204,8 @@ int vssd_thaw(struct vssd *ctx, const char *why)
 		log_error_errno(r, "FITHAW of %s failed: %m", ctx->set.targets[failed].path);
 	if (was_frozen) {
 		if (why)
-			log_warning("Thawed %zu filesystem%s: %s", ctx->set.n, ctx->set.n == 1 ? "" : "s",
-				    why);
+			log_warning("Thawed %zu filesystem%s: %s", ctx->set.n,
+				    ctx->set.n == 1 ? "" : "s", why);
 		else
 			log_info("Thawed %zu filesystem%s", ctx->set.n, ctx->set.n == 1 ? "" : "s");
 	}
@@ -266,7 +271,8 @@ int vssd_thaw_from_state(struct vssd *ctx, bool try_candidates)
 	for (size_t i = 0; i < s.n; i++)
 		if (s.targets[i].fd < 0) {
 			free(s.targets[i].path);
-			memmove(&s.targets[i], &s.targets[i + 1], (s.n - i - 1) * sizeof(s.targets[0]));
+			memmove(&s.targets[i], &s.targets[i + 1],
+				(s.n - i - 1) * sizeof(s.targets[0]));
 			s.n--;
 			i--;
 		}
@@ -316,7 +322,8 @@ int vssd_dry_run(struct vssd *ctx)
 		const struct mount_entry *m = &t.entries[i];
 		if (plan.verdict[i] == FSFREEZE_TARGET)
 			continue;
-		printf("  %s  (%s): %s", m->mount_point, m->fstype, fsfreeze_verdict_str(plan.verdict[i]));
+		printf("  %s  (%s): %s", m->mount_point, m->fstype,
+		       fsfreeze_verdict_str(plan.verdict[i]));
 		if (plan.verdict[i] == FSFREEZE_SKIP_DUPLICATE)
 			printf(", frozen as %s", t.entries[plan.other[i]].mount_point);
 		putchar('\n');

@@ -78,7 +78,8 @@ static void vssd_message(void *userdata, const void *buf, size_t len)
 	}
 	vss_encode_reply(&ctx->tx, &req, vss_status_from_errno(r));
 	(void)hv_link_send(ctx->link, &ctx->tx, sizeof(ctx->tx));
-	/* Only now, with the host answered and nothing frozen, hooks run and failures are logged. */
+	/* Only now, with the host answered and nothing frozen, hooks run and failures are logged.
+	 */
 	vssd_thaw_hooks(ctx);
 	if (r < 0 && req.op == VSS_OP_FREEZE)
 		log_error_errno(fail.r, "FREEZE failed, everything thawed: %s: %m", fail.what);
@@ -175,8 +176,8 @@ static int vssd_run(struct vssd *ctx)
 	(void)vssd_thaw_from_state(ctx, false);
 	vssd_lock_memory();
 
-	r = hv_link_new(ctx->event, "VSS", ctx->config.vss_device, VSS_MSG_SIZE, &vssd_link_ops, ctx,
-			&ctx->link);
+	r = hv_link_new(ctx->event, "VSS", ctx->config.vss_device, VSS_MSG_SIZE, &vssd_link_ops,
+			ctx, &ctx->link);
 	if (r < 0)
 		return log_error_errno(r, "Cannot set up the channel: %m");
 	hv_link_start(ctx->link);

@@ -24,7 +24,7 @@ struct vssd {
 	/* While frozen: what we froze (fds kept open) and the hooks that ran. */
 	struct fsfreeze_set set;
 	struct hook_list hooks;
-	size_t hooks_frozen; /* how many of hooks ran "freeze" successfully */
+	size_t hooks_frozen;  /* how many of hooks ran "freeze" successfully */
 	size_t hooks_to_thaw; /* after a thaw: how many get "thaw" */
 	bool frozen, auto_thawed;
 	uint64_t served;

@@ -32,7 +32,8 @@ static const struct {
 	const char *help;
 } transports[] = {
 	{ "socket", hs_fcopy_legacy_new, "legacy character device: listen on PATH (fcopy.device)" },
-	{ "uio", hs_fcopy_uio_new, "UIO VMBus ring: build the simulated device in DIR[,unbound][,ring=BYTES]" },
+	{ "uio", hs_fcopy_uio_new,
+	  "UIO VMBus ring: build the simulated device in DIR[,unbound][,ring=BYTES]" },
 };
 
 struct fcopy_run {
@@ -55,7 +56,8 @@ static void usage(FILE *f)
 		   "Transport (one):\n");
 	for (size_t i = 0; i < ELEMENTSOF(transports); i++)
 		fprintf(f, "  --%s ARG%*s%s\n", transports[i].option,
-			(int)MAX(1, 14 - (int)strlen(transports[i].option)), "", transports[i].help);
+			(int)MAX(1, 14 - (int)strlen(transports[i].option)), "",
+			transports[i].help);
 	fprintf(f, "\nOptions:\n"
 		   "  --overwrite           set OVER_WRITE\n"
 		   "  --create-path         set CREATE_PATH\n"
@@ -63,7 +65,8 @@ static void usage(FILE *f)
 		   "  --cancel-after N      send CANCEL after N WRITEs instead of COMPLETE\n"
 		   "  --stall-after N       stop after N WRITEs and wait to be killed (tests)\n"
 		   "  --expect STATUS       succeed if the copy ends with STATUS (e.g. HV_E_FAIL)\n"
-		   "  --malformed KINDS     send malformed messages (see below); each must be refused\n"
+		   "  --malformed KINDS     send malformed messages (see below); each must be "
+		   "refused\n"
 		   "  --timeout SECONDS     wait at most this long for the daemon (default 10)\n"
 		   "  --quiet               print only the result line\n"
 		   "\n"
@@ -132,8 +135,11 @@ static int run_copy(struct fcopy_run *run, const char *src, const char *dest, ui
 		return io_error("memory", -ENOMEM);
 
 	double t0 = now_s();
-	struct hs_fcopy_msg m = { .op = START_FILE_COPY, .file_name = run->name, .path_name = dest,
-				  .copy_flags = run->flags, .file_size = (uint64_t)st.st_size };
+	struct hs_fcopy_msg m = { .op = START_FILE_COPY,
+				  .file_name = run->name,
+				  .path_name = dest,
+				  .copy_flags = run->flags,
+				  .file_size = (uint64_t)st.st_size };
 	r = run->t->exchange(run->t, &m, &status, run->timeout_ms);
 	if (r < 0)
 		return io_error("START_FILE_COPY", r);
@@ -159,8 +165,10 @@ static int run_copy(struct fcopy_run *run, const char *src, const char *dest, ui
 				cancelled = true;
 				break;
 			}
-			m = (struct hs_fcopy_msg){ .op = WRITE_TO_FILE, .offset = off + i,
-						   .size = (uint32_t)MIN((size_t)DATA_FRAGMENT, (size_t)n - i),
+			m = (struct hs_fcopy_msg){ .op = WRITE_TO_FILE,
+						   .offset = off + i,
+						   .size = (uint32_t)MIN((size_t)DATA_FRAGMENT,
+									 (size_t)n - i),
 						   .data = block + i };
 			r = run->t->exchange(run->t, &m, &status, run->timeout_ms);
 			if (r < 0)
@@ -210,15 +218,17 @@ static int run_malformed(struct fcopy_run *run, char *kinds)
 		bool answered;
 		int r = run->t->malformed(run->t, k, &status, &answered, run->timeout_ms);
 		if (r == -ENOENT) {
-			fprintf(stderr, "hv-hostsim fcopy: unknown malformed kind \"%s\" (%s has: %s)\n",
-				k, run->t->name, run->t->malformed_kinds);
+			fprintf(stderr,
+				"hv-hostsim fcopy: unknown malformed kind \"%s\" (%s has: %s)\n", k,
+				run->t->name, run->t->malformed_kinds);
 			return HS_EXIT_USAGE;
 		}
 		if (r < 0)
 			return io_error(k, r);
 		if (!answered) {
 			/* The daemon drops the channel on such a message: take it back. */
-			printf("malformed %s: not answered; waiting for the daemon to come back\n", k);
+			printf("malformed %s: not answered; waiting for the daemon to come back\n",
+			       k);
 			r = run->t->open(run->t, run->timeout_ms);
 			if (r < 0)
 				return io_error("reconnect", r);
@@ -243,8 +253,18 @@ static int run_malformed(struct fcopy_run *run, char *kinds)
 
 int hostsim_fcopy_main(int argc, char **argv)
 {
-	enum { OPT_OVERWRITE = 1000, OPT_CREATE, OPT_NAME, OPT_CANCEL, OPT_EXPECT, OPT_MALFORMED,
-	       OPT_TIMEOUT, OPT_QUIET, OPT_STALL, OPT_TRANSPORT };
+	enum {
+		OPT_OVERWRITE = 1000,
+		OPT_CREATE,
+		OPT_NAME,
+		OPT_CANCEL,
+		OPT_EXPECT,
+		OPT_MALFORMED,
+		OPT_TIMEOUT,
+		OPT_QUIET,
+		OPT_STALL,
+		OPT_TRANSPORT
+	};
 	struct option opts[ELEMENTSOF(transports) + 11] = {
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ "create-path", no_argument, NULL, OPT_CREATE },
@@ -257,14 +277,16 @@ int hostsim_fcopy_main(int argc, char **argv)
 		{ "stall-after", required_argument, NULL, OPT_STALL },
 		{ "help", no_argument, NULL, 'h' },
 	};
-	struct fcopy_run run = { .timeout_ms = HS_DEFAULT_TIMEOUT_MS, .cancel_after = -1, .stall_after = -1 };
+	struct fcopy_run run = { .timeout_ms = HS_DEFAULT_TIMEOUT_MS,
+				 .cancel_after = -1,
+				 .stall_after = -1 };
 	const char *expect = NULL, *taddr = NULL;
 	char *malformed = NULL;
 	int tindex = -1, c, idx;
 
 	for (size_t i = 0; i < ELEMENTSOF(transports); i++)
 		opts[10 + i] = (struct option){ transports[i].option, required_argument, NULL,
-					       OPT_TRANSPORT };
+						OPT_TRANSPORT };
 	while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
 		switch (c) {
 		case OPT_OVERWRITE:
@@ -295,7 +317,8 @@ int hostsim_fcopy_main(int argc, char **argv)
 			break;
 		case OPT_TIMEOUT:
 			if (hs_parse_seconds(optarg, &run.timeout_ms) < 0) {
-				fprintf(stderr, "hv-hostsim fcopy: --timeout: not a duration: %s\n", optarg);
+				fprintf(stderr, "hv-hostsim fcopy: --timeout: not a duration: %s\n",
+					optarg);
 				return HS_EXIT_USAGE;
 			}
 			break;

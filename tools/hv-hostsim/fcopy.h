@@ -15,12 +15,12 @@
 #include <stdint.h>
 
 struct hs_fcopy_msg {
-	uint32_t op;           /* START_FILE_COPY … CANCEL_FCOPY, or anything for tests */
+	uint32_t op;	       /* START_FILE_COPY … CANCEL_FCOPY, or anything for tests */
 	const char *file_name; /* START: UTF-8 */
 	const char *path_name; /* START: UTF-8 */
 	uint32_t copy_flags;
 	uint64_t file_size;
-	uint64_t offset;       /* WRITE */
+	uint64_t offset; /* WRITE */
 	uint32_t size;
 	const uint8_t *data;
 };

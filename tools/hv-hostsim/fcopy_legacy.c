@@ -125,7 +125,9 @@ static int legacy_malformed(struct hs_fcopy_transport *t, const char *kind, uint
 			    bool *ret_answered, int timeout_ms)
 {
 	struct legacy *l = (struct legacy *)t;
-	struct hs_fcopy_msg m = { .op = START_FILE_COPY, .file_name = "malformed", .path_name = "/" };
+	struct hs_fcopy_msg m = { .op = START_FILE_COPY,
+				  .file_name = "malformed",
+				  .path_name = "/" };
 	size_t len;
 
 	*ret_answered = true;
@@ -155,10 +157,12 @@ static int legacy_malformed(struct hs_fcopy_transport *t, const char *kind, uint
 		strcpy((char *)l->msg + FCOPY_LEGACY_OFF_FILE_NAME, "a/b");
 		len = FCOPY_LEGACY_START_SIZE;
 	} else if (strcmp(kind, "write-oversize") == 0) {
-		len = legacy_encode(l, &(struct hs_fcopy_msg){ .op = WRITE_TO_FILE, .size = DATA_FRAGMENT });
+		len = legacy_encode(
+			l, &(struct hs_fcopy_msg){ .op = WRITE_TO_FILE, .size = DATA_FRAGMENT });
 		put_u32(l->msg + FCOPY_LEGACY_OFF_SIZE, DATA_FRAGMENT + 1);
 	} else if (strcmp(kind, "write-short") == 0) {
-		legacy_encode(l, &(struct hs_fcopy_msg){ .op = WRITE_TO_FILE, .size = DATA_FRAGMENT });
+		legacy_encode(l,
+			      &(struct hs_fcopy_msg){ .op = WRITE_TO_FILE, .size = DATA_FRAGMENT });
 		len = FCOPY_LEGACY_WRITE_HDR + 100;
 	} else if (strcmp(kind, "write-long") == 0) {
 		legacy_encode(l, &(struct hs_fcopy_msg){ .op = WRITE_TO_FILE, .size = 1 });

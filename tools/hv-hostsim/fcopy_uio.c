@@ -75,7 +75,7 @@ static int mkdir_p(const char *path)
 static int write_text(const char *path, const char *text)
 {
 	_cleanup_close_ int fd =
-	    open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+		open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	size_t len = strlen(text);
 
 	if (fd < 0)
@@ -203,7 +203,7 @@ static int wait_signal(struct uio_sim *u, long long deadline)
 
 	for (;;) {
 		long long left = deadline - now_ms();
-		struct pollfd p = {.fd = u->fd, .events = POLLIN};
+		struct pollfd p = { .fd = u->fd, .events = POLLIN };
 		int r = poll(&p, 1, (int)MAX(0LL, MIN(left, (long long)INT_MAX)));
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -235,7 +235,7 @@ static int read_reply(struct uio_sim *u, uint64_t trans, uint32_t *ret_status, i
 		if (r == 0) {
 			if (p.desc.trans_id != trans || p.payload_len < IC_BODY_OFFSET ||
 			    p.payload[IC_PIPE_HDR_SIZE + offsetof(struct ic_msg_hdr, icflags)] !=
-				(IC_FLAG_TRANSACTION | IC_FLAG_RESPONSE))
+				    (IC_FLAG_TRANSACTION | IC_FLAG_RESPONSE))
 				return -EPROTO;
 			memcpy(ret_status,
 			       p.payload + IC_PIPE_HDR_SIZE + offsetof(struct ic_msg_hdr, status),
@@ -375,8 +375,9 @@ static int send_broken(struct uio_sim *u, uint16_t offset8, uint16_t len8, size_
 		       int timeout_ms)
 {
 	struct vmbus_pkt_desc d = {
-	    .type = VM_PKT_DATA_INBAND, .offset8 = offset8, .len8 = len8, .trans_id = ++u->trans};
-	uint8_t raw[64] = {0};
+		.type = VM_PKT_DATA_INBAND, .offset8 = offset8, .len8 = len8, .trans_id = ++u->trans
+	};
+	uint8_t raw[64] = { 0 };
 	long long deadline = now_ms() + timeout_ms;
 	int r;
 
@@ -403,9 +404,10 @@ static int uio_malformed(struct hs_fcopy_transport *t, const char *kind, uint32_
 			 bool *ret_answered, int timeout_ms)
 {
 	struct uio_sim *u = (struct uio_sim *)t;
-	struct hs_fcopy_msg start = {
-	    .op = START_FILE_COPY, .file_name = "malformed", .path_name = "/"};
-	struct hs_fcopy_msg write = {.op = WRITE_TO_FILE, .size = 8};
+	struct hs_fcopy_msg start = { .op = START_FILE_COPY,
+				      .file_name = "malformed",
+				      .path_name = "/" };
+	struct hs_fcopy_msg write = { .op = WRITE_TO_FILE, .size = 8 };
 	int len, r;
 
 	*ret_answered = true;
@@ -418,7 +420,7 @@ static int uio_malformed(struct hs_fcopy_transport *t, const char *kind, uint32_
 	}
 	if (strcmp(kind, "short-ic") == 0) {
 		/* Too short to answer: dropped; the CANCEL right behind it must be answered. */
-		len = encode(u, &(struct hs_fcopy_msg){.op = CANCEL_FCOPY});
+		len = encode(u, &(struct hs_fcopy_msg){ .op = CANCEL_FCOPY });
 		r = put_packet(u, u->msg, 12);
 		if (r < 0)
 			return r;
@@ -429,7 +431,7 @@ static int uio_malformed(struct hs_fcopy_transport *t, const char *kind, uint32_
 		return r;
 	}
 	if (strcmp(kind, "short-fcopy") == 0) {
-		encode(u, &(struct hs_fcopy_msg){.op = COMPLETE_FCOPY});
+		encode(u, &(struct hs_fcopy_msg){ .op = COMPLETE_FCOPY });
 		return request(u, IC_BODY_OFFSET + FCOPY_HDR_SIZE - 4, ret_status, timeout_ms);
 	}
 	if (strcmp(kind, "negotiate-none") == 0)
@@ -522,7 +524,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 static void uio_free(struct hs_fcopy_transport *t)
 {
 	struct uio_sim *u = (struct uio_sim *)t;
-	static const char *const created[] = {"sys", "dev"};
+	static const char *const created[] = { "sys", "dev" };
 
 	if (!u)
 		return;
@@ -550,12 +552,12 @@ int hs_fcopy_uio_new(const char *arg, struct hs_fcopy_transport **ret)
 	if (!u)
 		return -ENOMEM;
 	u->t = (struct hs_fcopy_transport){
-	    .name = "uio",
-	    .open = uio_open,
-	    .exchange = uio_exchange,
-	    .malformed = uio_malformed,
-	    .malformed_kinds = HS_UIO_MALFORMED_KINDS,
-	    .free = uio_free,
+		.name = "uio",
+		.open = uio_open,
+		.exchange = uio_exchange,
+		.malformed = uio_malformed,
+		.malformed_kinds = HS_UIO_MALFORMED_KINDS,
+		.free = uio_free,
 	};
 	u->fd = u->listen_fd = -1;
 	u->ring_size = HS_UIO_DEFAULT_RING_SIZE;

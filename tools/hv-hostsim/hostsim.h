@@ -15,10 +15,10 @@
 
 /* Exit codes of every subcommand (documented in hv-hostsim(1)). */
 enum {
-	HS_EXIT_OK = 0,       /* every step done, every expectation met */
-	HS_EXIT_FAIL = 1,     /* an expectation failed or a reply was malformed */
-	HS_EXIT_USAGE = 2,    /* bad command line or step script */
-	HS_EXIT_IO = 3,       /* I/O error or timeout: the daemon never came or went quiet */
+	HS_EXIT_OK = 0,	   /* every step done, every expectation met */
+	HS_EXIT_FAIL = 1,  /* an expectation failed or a reply was malformed */
+	HS_EXIT_USAGE = 2, /* bad command line or step script */
+	HS_EXIT_IO = 3,	   /* I/O error or timeout: the daemon never came or went quiet */
 };
 
 #define HS_DEFAULT_TIMEOUT_MS 10000

@@ -144,8 +144,8 @@ static int do_register(struct kvp_run *k, const char *what)
 		return io_fail((int)n, "waiting for the daemon's registration");
 	/* The kernel takes len >= 7432; anything else we also call malformed. */
 	if (n == -EMSGSIZE)
-		return malformed("registration of more than %u bytes, expected %u", KVP_MSG_SIZE + 1,
-				 KVP_MSG_SIZE);
+		return malformed("registration of more than %u bytes, expected %u",
+				 KVP_MSG_SIZE + 1, KVP_MSG_SIZE);
 	if (n != KVP_MSG_SIZE)
 		return malformed("registration of %zd bytes, expected %u", n, KVP_MSG_SIZE);
 	memcpy(&m, buf, sizeof(m));
@@ -217,7 +217,8 @@ static int step_set(struct kvp_run *k, const struct kvp_step *st)
 		if (strlen(key) < strlen(st->key))
 			printf(" (key cut to %zu of %zu bytes)", strlen(key), strlen(st->key));
 		if (strlen(value) < strlen(st->value))
-			printf(" (value cut to %zu of %zu bytes)", strlen(value), strlen(st->value));
+			printf(" (value cut to %zu of %zu bytes)", strlen(value),
+			       strlen(st->value));
 		putchar('\n');
 	}
 	return 0;
@@ -273,7 +274,8 @@ static int step_get_delete(struct kvp_run *k, const struct kvp_step *st)
 		if (k->have_value) {
 			fputs(",\"value\":", stdout);
 			hs_put_json_string(stdout, v.text, strlen(v.text));
-			printf(",\"value_units\":%zu,\"value_cut\":%s", v.units, v.cut ? "true" : "false");
+			printf(",\"value_units\":%zu,\"value_cut\":%s", v.units,
+			       v.cut ? "true" : "false");
 		}
 		puts("}");
 	} else {
@@ -286,7 +288,8 @@ static int step_get_delete(struct kvp_run *k, const struct kvp_step *st)
 			putchar(' ');
 			hs_put_quoted(stdout, v.text, strlen(v.text));
 			if (v.cut)
-				printf(" (cut to %zu of %zu UTF-16 units)", v.units, v.daemon_units);
+				printf(" (cut to %zu of %zu UTF-16 units)", v.units,
+				       v.daemon_units);
 		}
 		putchar('\n');
 	}
@@ -314,8 +317,8 @@ static void enum_items_free(struct enum_item *items, size_t n)
 }
 
 /* Read one reply string as the host gets it; an exit code on failure. */
-static int host_str_get(const struct hv_kvp_msg *reply, size_t off, size_t size,
-			size_t max_units, const char *what, size_t index, struct host_str *ret)
+static int host_str_get(const struct hv_kvp_msg *reply, size_t off, size_t size, size_t max_units,
+			const char *what, size_t index, struct host_str *ret)
 {
 	struct kvp_host_string h;
 	int r;
@@ -336,8 +339,8 @@ static int host_str_get(const struct hv_kvp_msg *reply, size_t off, size_t size,
 }
 
 /* Enumerate from index 0 until a non-zero status, as the host does. */
-static int enumerate(struct kvp_run *k, uint8_t pool, struct enum_item **ret_items,
-		     size_t *ret_n, uint32_t *ret_status)
+static int enumerate(struct kvp_run *k, uint8_t pool, struct enum_item **ret_items, size_t *ret_n,
+		     uint32_t *ret_status)
 {
 	struct enum_item *items = NULL;
 	size_t n = 0, cap = 0;
@@ -394,7 +397,8 @@ static int enumerate(struct kvp_run *k, uint8_t pool, struct enum_item **ret_ite
 static void put_cut_note(const struct enum_item *it)
 {
 	if (it->key.cut)
-		printf(" (key cut to %zu of %zu UTF-16 units)", it->key.units, it->key.daemon_units);
+		printf(" (key cut to %zu of %zu UTF-16 units)", it->key.units,
+		       it->key.daemon_units);
 	if (it->value.cut)
 		printf(" (value cut to %zu of %zu UTF-16 units)", it->value.units,
 		       it->value.daemon_units);
@@ -424,7 +428,8 @@ static void step_enum_print(struct kvp_run *k, const struct kvp_step *st,
 
 	status_text(status, sn);
 	if (k->json) {
-		fputs(table ? "{\"step\":\"intrinsic\",\"pool\":\"" : "{\"step\":\"enum\",\"pool\":\"",
+		fputs(table ? "{\"step\":\"intrinsic\",\"pool\":\""
+			    : "{\"step\":\"enum\",\"pool\":\"",
 		      stdout);
 		put_pool(stdout, st->pool);
 		printf("\",\"count\":%zu,", n);
@@ -516,7 +521,8 @@ static int step_bad(struct kvp_run *k, const struct kvp_step *st)
 	char sn[16];
 	status_text(status, sn);
 	if (k->json) {
-		printf("{\"step\":\"bad\",\"kind\":\"%s\",\"bytes\":%zu,", kvp_bad_name(st->bad), len);
+		printf("{\"step\":\"bad\",\"kind\":\"%s\",\"bytes\":%zu,", kvp_bad_name(st->bad),
+		       len);
 		put_json_status(stdout, status);
 		puts(",\"still_serving\":true}");
 	} else
@@ -557,7 +563,8 @@ static int step_expect(struct kvp_run *k, const struct kvp_step *st)
 	}
 
 	if (k->json) {
-		printf("{\"step\":\"expect-%s\",\"ok\":%s,\"expected\":", what, ok ? "true" : "false");
+		printf("{\"step\":\"expect-%s\",\"ok\":%s,\"expected\":", what,
+		       ok ? "true" : "false");
 		if (st->kind == KVP_STEP_EXPECT_VALUE) {
 			hs_put_json_string(stdout, st->value, strlen(st->value));
 			fputs(",\"got\":", stdout);
@@ -601,9 +608,12 @@ static int step_ip(struct kvp_run *k, const struct kvp_step *st)
 		kvp_build_get_ip(&m, st->key, st->family);
 	else
 		kvp_build_set_ip(&m, st->key,
-				 &(struct kvp_ip_fields){ .ip = st->ip[0], .subnet = st->ip[1],
-							  .gw = st->ip[2], .dns = st->ip[3],
-							  .dhcp = st->dhcp, .family = st->family });
+				 &(struct kvp_ip_fields){ .ip = st->ip[0],
+							  .subnet = st->ip[1],
+							  .gw = st->ip[2],
+							  .dns = st->ip[3],
+							  .dhcp = st->dhcp,
+							  .family = st->family });
 	r = transact(k, &m, sizeof(m), &reply);
 	if (r != 0)
 		return r;
@@ -687,22 +697,22 @@ static void help(void)
 	       "POOL: 0-4, external, guest, auto, auto-external, auto-internal\n"
 	       "KIND: short long pool op keysize keynul nonul valuesize badutf8 emptykey\n"
 	       "\n"
-	       "Exit: 0 done, 1 expectation failed or malformed reply, 2 usage, 3 I/O or timeout.\n");
+	       "Exit: 0 done, 1 expectation failed or malformed reply, 2 usage, 3 I/O or "
+	       "timeout.\n");
 }
 
 int hostsim_kvp_main(int argc, char **argv)
 {
 	enum { OPT_IS_VERSION = 0x100 };
-	static const struct option options[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "is-version", required_argument, NULL, OPT_IS_VERSION },
-		{ "json", no_argument, NULL, 'j' },
-		{ "step", required_argument, NULL, 'e' },
-		{ "file", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+	static const struct option options[] = { { "socket", required_argument, NULL, 's' },
+						 { "timeout", required_argument, NULL, 't' },
+						 { "is-version", required_argument, NULL,
+						   OPT_IS_VERSION },
+						 { "json", no_argument, NULL, 'j' },
+						 { "step", required_argument, NULL, 'e' },
+						 { "file", required_argument, NULL, 'f' },
+						 { "help", no_argument, NULL, 'h' },
+						 {} };
 	_cleanup_(kvp_script_done) struct kvp_script script = {};
 	struct kvp_run k = {
 		.timeout_ms = HS_DEFAULT_TIMEOUT_MS,
@@ -730,7 +740,8 @@ int hostsim_kvp_main(int argc, char **argv)
 			break;
 		case 't':
 			if (hs_parse_seconds(optarg, &k.timeout_ms) < 0) {
-				fprintf(stderr, "hv-hostsim kvp: bad --timeout \"%s\" (seconds)\n", optarg);
+				fprintf(stderr, "hv-hostsim kvp: bad --timeout \"%s\" (seconds)\n",
+					optarg);
 				return HS_EXIT_USAGE;
 			}
 			break;
@@ -762,7 +773,8 @@ int hostsim_kvp_main(int argc, char **argv)
 			help();
 			return HS_EXIT_OK;
 		case ':':
-			fprintf(stderr, "hv-hostsim kvp: option %s needs an argument\n", argv[optind - 1]);
+			fprintf(stderr, "hv-hostsim kvp: option %s needs an argument\n",
+				argv[optind - 1]);
 			return HS_EXIT_USAGE;
 		default:
 			fprintf(stderr, "hv-hostsim kvp: unknown option %s (try --help)\n",

@@ -18,13 +18,13 @@ int hostsim_kvp_main(int argc, char **argv);
 
 /* Malformed messages the `bad` step can send. */
 enum kvp_bad {
-	KVP_BAD_SHORT,     /* 100 bytes */
-	KVP_BAD_LONG,      /* 8000 bytes */
-	KVP_BAD_POOL,      /* pool 5 */
-	KVP_BAD_OP,        /* operation 7 */
+	KVP_BAD_SHORT,	   /* 100 bytes */
+	KVP_BAD_LONG,	   /* 8000 bytes */
+	KVP_BAD_POOL,	   /* pool 5 */
+	KVP_BAD_OP,	   /* operation 7 */
 	KVP_BAD_KEYSIZE,   /* key_size 600 */
-	KVP_BAD_KEYNUL,    /* key_size counts past the key's NUL */
-	KVP_BAD_NONUL,     /* 512 key bytes, no NUL at all */
+	KVP_BAD_KEYNUL,	   /* key_size counts past the key's NUL */
+	KVP_BAD_NONUL,	   /* 512 key bytes, no NUL at all */
 	KVP_BAD_VALUESIZE, /* value_size 3000 */
 	KVP_BAD_BADUTF8,   /* key "\xff\xfe" */
 	KVP_BAD_EMPTYKEY,  /* key "" */
@@ -47,21 +47,21 @@ enum kvp_step_kind {
 	KVP_STEP_EXPECT_STATUS,
 	KVP_STEP_EXPECT_VALUE,
 	KVP_STEP_EXPECT_COUNT,
-	KVP_STEP_GET_IP,    /* get-ip MAC [FAMILY] */
-	KVP_STEP_SET_IP,    /* set-ip GUID [dhcp=0|1] [ip=LIST] [subnet=…] [gw=…] [dns=…] [family=…] */
+	KVP_STEP_GET_IP, /* get-ip MAC [FAMILY] */
+	KVP_STEP_SET_IP, /* set-ip GUID [dhcp=0|1] [ip=LIST] [subnet=…] [gw=…] [dns=…] [family=…] */
 	KVP_STEP_EXPECT_IP, /* expect-ip FIELD TEXT */
 };
 
 struct kvp_step {
 	enum kvp_step_kind kind;
 	uint8_t pool;
-	char *key, *value;   /* owned; value is also expect-value's text */
+	char *key, *value; /* owned; value is also expect-value's text */
 	enum kvp_bad bad;
-	uint32_t status;     /* expect-status */
+	uint32_t status;      /* expect-status */
 	unsigned long number; /* sleep ms, expect-count */
-	char *where;         /* "-e 3" or "FILE:LINE", for messages */
+	char *where;	      /* "-e 3" or "FILE:LINE", for messages */
 	/* get-ip/set-ip: key is the adapter id; expect-ip: key is FIELD, value TEXT. */
-	char *ip[4];         /* set-ip: ip, subnet, gw, dns lists (owned, "" when not given) */
+	char *ip[4]; /* set-ip: ip, subnet, gw, dns lists (owned, "" when not given) */
 	uint8_t dhcp, family;
 };
 
@@ -84,7 +84,6 @@ void kvp_script_done(struct kvp_script *s);
 
 /* Length of the valid UTF-8 character at s, 0 if s[0] starts none. */
 size_t utf8_char_len(const char *s, size_t left);
-
 
 const char *kvp_bad_name(enum kvp_bad b);
 int kvp_bad_parse(const char *s, enum kvp_bad *ret);
@@ -127,9 +126,9 @@ uint32_t kvp_reply_status(const struct hv_kvp_msg *m, bool legacy);
 /* One string as the host receives it after the kernel's UTF-16 conversion. */
 struct kvp_host_string {
 	char text[3 * KVP_HOST_VALUE_UNITS + 1]; /* UTF-8 again, for display */
-	size_t units;       /* UTF-16 units the host got (NUL excluded) */
-	size_t daemon_units; /* units the daemon's string would have needed */
-	bool cut;           /* units < daemon_units */
+	size_t units;				 /* UTF-16 units the host got (NUL excluded) */
+	size_t daemon_units;			 /* units the daemon's string would have needed */
+	bool cut;				 /* units < daemon_units */
 };
 
 /*

@@ -68,15 +68,15 @@ int kvp_read_ip_reply(const struct hv_kvp_msg *m, struct kvp_ip_reply *ret)
 	static const struct {
 		size_t off, size, units, index;
 	} fields[] = {
-	    {KVP_OFF_IP_ADAPTER, 2 * MAX_ADAPTER_ID_SIZE, MAX_ADAPTER_ID_SIZE, 0},
-	    {KVP_OFF_IP_ADDR, 2 * MAX_IP_ADDR_SIZE, MAX_IP_ADDR_SIZE, 1},
-	    {KVP_OFF_IP_SUBNET, 2 * MAX_IP_ADDR_SIZE, MAX_IP_ADDR_SIZE, 2},
-	    {KVP_OFF_IP_GATEWAY, 2 * MAX_GATEWAY_SIZE, MAX_GATEWAY_SIZE, 3},
-	    {KVP_OFF_IP_DNS, 2 * MAX_IP_ADDR_SIZE, MAX_IP_ADDR_SIZE, 4},
+		{ KVP_OFF_IP_ADAPTER, 2 * MAX_ADAPTER_ID_SIZE, MAX_ADAPTER_ID_SIZE, 0 },
+		{ KVP_OFF_IP_ADDR, 2 * MAX_IP_ADDR_SIZE, MAX_IP_ADDR_SIZE, 1 },
+		{ KVP_OFF_IP_SUBNET, 2 * MAX_IP_ADDR_SIZE, MAX_IP_ADDR_SIZE, 2 },
+		{ KVP_OFF_IP_GATEWAY, 2 * MAX_GATEWAY_SIZE, MAX_GATEWAY_SIZE, 3 },
+		{ KVP_OFF_IP_DNS, 2 * MAX_IP_ADDR_SIZE, MAX_IP_ADDR_SIZE, 4 },
 	};
 	const uint8_t *b = (const uint8_t *)m;
-	struct kvp_host_string *out[] = {&ret->adapter, &ret->ip, &ret->subnet, &ret->gw,
-					 &ret->dns};
+	struct kvp_host_string *out[] = { &ret->adapter, &ret->ip, &ret->subnet, &ret->gw,
+					  &ret->dns };
 
 	for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
 		int r = kvp_host_string(m, fields[i].off, fields[i].size, fields[i].units,
@@ -127,7 +127,7 @@ static uint8_t families_of(const char *list)
 	return f;
 }
 
-static const char *const ip_field_names[] = {"ip", "subnet", "gw", "dns"};
+static const char *const ip_field_names[] = { "ip", "subnet", "gw", "dns" };
 
 int kvp_ip_parse_step(struct kvp_step *st, char **words, size_t n, const char **ret_error)
 {
@@ -148,7 +148,7 @@ int kvp_ip_parse_step(struct kvp_step *st, char **words, size_t n, const char **
 
 			if (!eq) {
 				*ret_error =
-				    "expected NAME=VALUE (dhcp= ip= subnet= gw= dns= family=)";
+					"expected NAME=VALUE (dhcp= ip= subnet= gw= dns= family=)";
 				return -EINVAL;
 			}
 			*eq = '\0';
@@ -163,7 +163,7 @@ int kvp_ip_parse_step(struct kvp_step *st, char **words, size_t n, const char **
 			if (strcmp(words[i], "family") == 0) {
 				if (parse_family(eq + 1, &st->family) < 0) {
 					*ret_error =
-					    "bad family= (ipv4, ipv6, both, none or a number)";
+						"bad family= (ipv4, ipv6, both, none or a number)";
 					return -EINVAL;
 				}
 				have_family = true;
@@ -193,8 +193,8 @@ int kvp_ip_parse_step(struct kvp_step *st, char **words, size_t n, const char **
 			st->family = families_of(st->ip[0]);
 		break;
 	case KVP_STEP_EXPECT_IP: {
-		static const char *const names[] = {"ip",   "subnet", "gw",	"dns",
-						    "dhcp", "family", "adapter"};
+		static const char *const names[] = { "ip",   "subnet", "gw",	 "dns",
+						     "dhcp", "family", "adapter" };
 		bool ok = false;
 
 		for (size_t j = 0; j < ELEMENTSOF(names); j++)

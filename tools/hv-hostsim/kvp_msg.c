@@ -87,11 +87,11 @@ int kvp_status_parse(const char *s, uint32_t *ret)
 }
 
 static const char *const bad_names[_KVP_BAD_MAX] = {
-	[KVP_BAD_SHORT] = "short",         [KVP_BAD_LONG] = "long",
-	[KVP_BAD_POOL] = "pool",           [KVP_BAD_OP] = "op",
-	[KVP_BAD_KEYSIZE] = "keysize",     [KVP_BAD_KEYNUL] = "keynul",
-	[KVP_BAD_NONUL] = "nonul",         [KVP_BAD_VALUESIZE] = "valuesize",
-	[KVP_BAD_BADUTF8] = "badutf8",     [KVP_BAD_EMPTYKEY] = "emptykey",
+	[KVP_BAD_SHORT] = "short",     [KVP_BAD_LONG] = "long",
+	[KVP_BAD_POOL] = "pool",       [KVP_BAD_OP] = "op",
+	[KVP_BAD_KEYSIZE] = "keysize", [KVP_BAD_KEYNUL] = "keynul",
+	[KVP_BAD_NONUL] = "nonul",     [KVP_BAD_VALUESIZE] = "valuesize",
+	[KVP_BAD_BADUTF8] = "badutf8", [KVP_BAD_EMPTYKEY] = "emptykey",
 };
 
 const char *kvp_bad_name(enum kvp_bad b)
@@ -143,7 +143,8 @@ static size_t kernel_cut(const char *s, size_t max_units, size_t max_bytes)
 /* The host's wire fields are 512 and 2048 bytes of UTF-16 with a NUL. */
 size_t kvp_kernel_key_len(const char *s)
 {
-	return kernel_cut(s, HV_KVP_EXCHANGE_MAX_KEY_SIZE / 2 - 1, HV_KVP_EXCHANGE_MAX_KEY_SIZE - 1);
+	return kernel_cut(s, HV_KVP_EXCHANGE_MAX_KEY_SIZE / 2 - 1,
+			  HV_KVP_EXCHANGE_MAX_KEY_SIZE - 1);
 }
 
 size_t kvp_kernel_value_len(const char *s)

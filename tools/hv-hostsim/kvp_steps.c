@@ -87,8 +87,7 @@ static bool host_string_ok(const char *s)
 	return utf8_is_valid(s, strlen(s));
 }
 
-int kvp_script_add_line(struct kvp_script *s, const char *line, const char *where,
-			char **ret_error)
+int kvp_script_add_line(struct kvp_script *s, const char *line, const char *where, char **ret_error)
 {
 	_cleanup_(hs_words_done) struct hs_words w = {};
 	struct kvp_step st = {};
@@ -121,7 +120,8 @@ int kvp_script_add_line(struct kvp_script *s, const char *line, const char *wher
 	case KVP_STEP_ENUM:
 		if (kvp_pool_parse(w.words[1], &st.pool) < 0)
 			return fail(ret_error,
-				    "%s: bad pool \"%s\" (0-4, external, guest, auto, auto-external, auto-internal)",
+				    "%s: bad pool \"%s\" (0-4, external, guest, auto, "
+				    "auto-external, auto-internal)",
 				    where, w.words[1]);
 		if (st.kind == KVP_STEP_ENUM)
 			break;
@@ -142,7 +142,8 @@ int kvp_script_add_line(struct kvp_script *s, const char *line, const char *wher
 	case KVP_STEP_BAD:
 		if (kvp_bad_parse(w.words[1], &st.bad) < 0)
 			return fail(ret_error,
-				    "%s: unknown bad KIND \"%s\" (short long pool op keysize keynul nonul valuesize badutf8 emptykey)",
+				    "%s: unknown bad KIND \"%s\" (short long pool op keysize "
+				    "keynul nonul valuesize badutf8 emptykey)",
 				    where, w.words[1]);
 		break;
 	case KVP_STEP_SLEEP:
@@ -151,8 +152,9 @@ int kvp_script_add_line(struct kvp_script *s, const char *line, const char *wher
 		break;
 	case KVP_STEP_EXPECT_STATUS:
 		if (kvp_status_parse(w.words[1], &st.status) < 0)
-			return fail(ret_error, "%s: bad status \"%s\" (a name like S_OK or a number)",
-				    where, w.words[1]);
+			return fail(ret_error,
+				    "%s: bad status \"%s\" (a name like S_OK or a number)", where,
+				    w.words[1]);
 		break;
 	case KVP_STEP_EXPECT_VALUE:
 		st.value = TAKE_PTR(w.words[1]);
@@ -170,7 +172,8 @@ int kvp_script_add_line(struct kvp_script *s, const char *line, const char *wher
 		if (r < 0) {
 			step_done(&st);
 			if (r == -EINVAL)
-				return fail(ret_error, "%s: %s: %s", where, step_table[i].usage, err);
+				return fail(ret_error, "%s: %s: %s", where, step_table[i].usage,
+					    err);
 			return r;
 		}
 		break;

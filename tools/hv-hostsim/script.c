@@ -82,14 +82,27 @@ int hs_split_words(const char *line, struct hs_words *ret, const char **ret_erro
 				}
 				p++;
 				switch (*p) {
-				case '"': case '\\': buf[len++] = *p++; break;
-				case 'n': buf[len++] = '\n'; p++; break;
-				case 't': buf[len++] = '\t'; p++; break;
-				case 'r': buf[len++] = '\r'; p++; break;
+				case '"':
+				case '\\':
+					buf[len++] = *p++;
+					break;
+				case 'n':
+					buf[len++] = '\n';
+					p++;
+					break;
+				case 't':
+					buf[len++] = '\t';
+					p++;
+					break;
+				case 'r':
+					buf[len++] = '\r';
+					p++;
+					break;
 				case 'x': {
 					int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
 					if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-						*ret_error = "bad \\x escape (two hex digits, not 00)";
+						*ret_error =
+							"bad \\x escape (two hex digits, not 00)";
 						hs_words_done(&w);
 						return -EINVAL;
 					}

@@ -20,7 +20,7 @@
 #include "vss.h"
 
 enum vss_step_kind {
-	VSS_STEP_OP,         /* freeze, thaw, hot-backup, check, op N */
+	VSS_STEP_OP, /* freeze, thaw, hot-backup, check, op N */
 	VSS_STEP_SLEEP,
 	VSS_STEP_EXPECT_STATUS,
 	VSS_STEP_DISCONNECT, /* close: the kernel's release, as when the driver resets */
@@ -54,9 +54,12 @@ static long long now_us(void)
 static const char *op_name(uint8_t op, char buf[static 16])
 {
 	switch (op) {
-	case VSS_OP_FREEZE: return "FREEZE";
-	case VSS_OP_THAW: return "THAW";
-	case VSS_OP_HOT_BACKUP: return "HOT_BACKUP";
+	case VSS_OP_FREEZE:
+		return "FREEZE";
+	case VSS_OP_THAW:
+		return "THAW";
+	case VSS_OP_HOT_BACKUP:
+		return "HOT_BACKUP";
 	default:
 		snprintf(buf, 16, "OP %u", op);
 		return buf;
@@ -105,7 +108,8 @@ static int parse_step(const char *text, struct vss_step *st)
 		*st = (struct vss_step){ .kind = VSS_STEP_OP, .op = VSS_OP_FREEZE };
 	else if (w.n == 1 && strcmp(w.words[0], "thaw") == 0)
 		*st = (struct vss_step){ .kind = VSS_STEP_OP, .op = VSS_OP_THAW };
-	else if (w.n == 1 && (strcmp(w.words[0], "hot-backup") == 0 || strcmp(w.words[0], "check") == 0))
+	else if (w.n == 1 &&
+		 (strcmp(w.words[0], "hot-backup") == 0 || strcmp(w.words[0], "check") == 0))
 		*st = (struct vss_step){ .kind = VSS_STEP_OP, .op = VSS_OP_HOT_BACKUP };
 	else if (w.n == 1 && strcmp(w.words[0], "disconnect") == 0)
 		*st = (struct vss_step){ .kind = VSS_STEP_DISCONNECT };
@@ -138,8 +142,9 @@ static int io_fail(int r, const char *what)
 {
 	fflush(stdout);
 	fprintf(stderr, "hv-hostsim vss: %s: %s\n", what,
-		r == -ETIMEDOUT ? "timed out" : r == 0 ? "the daemon closed the connection" :
-							  strerror(-r));
+		r == -ETIMEDOUT ? "timed out"
+		: r == 0	? "the daemon closed the connection"
+				: strerror(-r));
 	return HS_EXIT_IO;
 }
 
@@ -156,8 +161,10 @@ static int do_register(struct vss_run *v, const char *what)
 	/* The kernel's checks: exactly 12 bytes, op 129 (128 gets no answer). */
 	if (n != (ssize_t)sizeof(struct hv_vss_msg) || buf[0] != VSS_OP_REGISTER1) {
 		fflush(stdout);
-		fprintf(stderr, "hv-hostsim vss: malformed registration: %zd bytes, op %u "
-				"(expected 12 bytes, op 129)\n", n, buf[0]);
+		fprintf(stderr,
+			"hv-hostsim vss: malformed registration: %zd bytes, op %u "
+			"(expected 12 bytes, op 129)\n",
+			n, buf[0]);
 		return HS_EXIT_FAIL;
 	}
 	uint8_t answer[4] = { VSS_OP_REGISTER1, 0, 0, 0 };
@@ -194,8 +201,10 @@ static int do_op(struct vss_run *v, uint8_t op)
 			  (uint32_t)buf[3] << 24;
 	if (buf[0] == VSS_OP_REGISTER || buf[0] == VSS_OP_REGISTER1) {
 		fflush(stdout);
-		fprintf(stderr, "hv-hostsim vss: reply's byte 0 is %u: the kernel would take it "
-				"for a registration\n", buf[0]);
+		fprintf(stderr,
+			"hv-hostsim vss: reply's byte 0 is %u: the kernel would take it "
+			"for a registration\n",
+			buf[0]);
 		return HS_EXIT_FAIL;
 	}
 	v->have_status = true;
@@ -261,18 +270,17 @@ static void help(void)
 	       "  sleep MS | expect-status STATUS (S_OK, E_FAIL or a number)\n"
 	       "  disconnect (the driver resets) | reconnect (and wait for registration)\n"
 	       "\n"
-	       "Exit: 0 done, 1 expectation failed or malformed reply, 2 usage, 3 I/O or timeout.\n");
+	       "Exit: 0 done, 1 expectation failed or malformed reply, 2 usage, 3 I/O or "
+	       "timeout.\n");
 }
 
 int hostsim_vss_main(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "step", required_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+	static const struct option options[] = { { "socket", required_argument, NULL, 's' },
+						 { "timeout", required_argument, NULL, 't' },
+						 { "step", required_argument, NULL, 'e' },
+						 { "help", no_argument, NULL, 'h' },
+						 {} };
 	struct vss_run v = { .timeout_ms = HS_DEFAULT_TIMEOUT_MS, .listen_fd = -1, .fd = -1 };
 	_cleanup_free_ struct vss_step *steps = calloc((size_t)argc + 1, sizeof(*steps));
 	size_t n_steps = 0;
@@ -289,27 +297,32 @@ int hostsim_vss_main(int argc, char **argv)
 			break;
 		case 't':
 			if (hs_parse_seconds(optarg, &v.timeout_ms) < 0) {
-				fprintf(stderr, "hv-hostsim vss: bad --timeout \"%s\" (seconds)\n", optarg);
+				fprintf(stderr, "hv-hostsim vss: bad --timeout \"%s\" (seconds)\n",
+					optarg);
 				return HS_EXIT_USAGE;
 			}
 			break;
 		case 'e':
 			if (parse_step(optarg, &steps[n_steps]) < 0) {
-				fprintf(stderr, "hv-hostsim vss: -e %zu: bad step \"%s\" (try --help)\n",
+				fprintf(stderr,
+					"hv-hostsim vss: -e %zu: bad step \"%s\" (try --help)\n",
 					n_steps + 1, optarg);
 				return HS_EXIT_USAGE;
 			}
-			snprintf(steps[n_steps].where, sizeof(steps[n_steps].where), "-e %zu", n_steps + 1);
+			snprintf(steps[n_steps].where, sizeof(steps[n_steps].where), "-e %zu",
+				 n_steps + 1);
 			n_steps++;
 			break;
 		case 'h':
 			help();
 			return HS_EXIT_OK;
 		case ':':
-			fprintf(stderr, "hv-hostsim vss: option %s needs an argument\n", argv[optind - 1]);
+			fprintf(stderr, "hv-hostsim vss: option %s needs an argument\n",
+				argv[optind - 1]);
 			return HS_EXIT_USAGE;
 		default:
-			fprintf(stderr, "hv-hostsim vss: unknown option %s (try --help)\n", argv[optind - 1]);
+			fprintf(stderr, "hv-hostsim vss: unknown option %s (try --help)\n",
+				argv[optind - 1]);
 			return HS_EXIT_USAGE;
 		}
 	}

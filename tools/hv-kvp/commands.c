@@ -60,7 +60,8 @@ static bool wants_files(const struct hvkvp *k)
 static void print_record_text(const struct hvkvp_record *r)
 {
 	if (!r->key) {
-		printf("  [%u] (malformed record: empty key or key without NUL)\n", (unsigned)r->index);
+		printf("  [%u] (malformed record: empty key or key without NUL)\n",
+		       (unsigned)r->index);
 		return;
 	}
 	fputs("  ", stdout);
@@ -124,8 +125,9 @@ static int check_key_arg(const char *key)
 	if (len == 0)
 		return usage_error("the key is empty");
 	if (len >= KVP_KEY_MAX) {
-		fprintf(stderr, "hv-kvp: the key is %zu bytes long; a pool record holds at most %d\n",
-			len, KVP_KEY_MAX - 1);
+		fprintf(stderr,
+			"hv-kvp: the key is %zu bytes long; a pool record holds at most %d\n", len,
+			KVP_KEY_MAX - 1);
 		return HVKVP_EXIT_USAGE;
 	}
 	return 0;
@@ -173,7 +175,8 @@ int cmd_get(struct hvkvp *k)
 	if (k->pool == HVKVP_POOL_ALL)
 		fputs(": not found in any pool\n", stderr);
 	else
-		fprintf(stderr, ": not found in pool %d (%s)\n", k->pool, pool_name((unsigned)k->pool));
+		fprintf(stderr, ": not found in pool %d (%s)\n", k->pool,
+			pool_name((unsigned)k->pool));
 	return HVKVP_EXIT_NOT_FOUND;
 }
 
@@ -183,7 +186,8 @@ static int check_for_host(const char *what, const char *s, size_t max_bytes, siz
 	size_t len = strlen(s);
 
 	if (!utf8_is_valid(s, len)) {
-		fprintf(stderr, "hv-kvp: the %s is not valid UTF-8; the host cannot take it\n", what);
+		fprintf(stderr, "hv-kvp: the %s is not valid UTF-8; the host cannot take it\n",
+			what);
 		return HVKVP_EXIT_USAGE;
 	}
 	size_t units = utf8_utf16_units(s, len);
@@ -195,8 +199,9 @@ static int check_for_host(const char *what, const char *s, size_t max_bytes, siz
 		return HVKVP_EXIT_USAGE;
 	}
 	if (len > max_bytes) {
-		fprintf(stderr, "hv-kvp: the %s is %zu bytes long; a pool record holds at most %zu\n",
-			what, len, max_bytes);
+		fprintf(stderr,
+			"hv-kvp: the %s is %zu bytes long; a pool record holds at most %zu\n", what,
+			len, max_bytes);
 		return HVKVP_EXIT_USAGE;
 	}
 	return 0;

@@ -18,32 +18,32 @@
 #include "kvp_store.h"
 
 /* Stable exit codes (documented in hv-kvp(1)). */
-#define HVKVP_EXIT_OK 0
+#define HVKVP_EXIT_OK	     0
 #define HVKVP_EXIT_NOT_FOUND 1
-#define HVKVP_EXIT_USAGE 2
-#define HVKVP_EXIT_IO 3
+#define HVKVP_EXIT_USAGE     2
+#define HVKVP_EXIT_IO	     3
 
 #define HVKVP_POOL_ALL (-1)
 
 /* What the host can take after the kernel's UTF-8 -> UTF-16 step (§2.3). */
-#define HVKVP_HOST_KEY_UNITS 254
+#define HVKVP_HOST_KEY_UNITS   254
 #define HVKVP_HOST_VALUE_UNITS 1022
 
 struct hvkvp {
 	struct hv_config config;
-	const char *pool_dir;     /* effective: --pool-dir, else kvp.pool_dir */
-	int pool;                 /* HVKVP_POOL_ALL or a pool number */
+	const char *pool_dir; /* effective: --pool-dir, else kvp.pool_dir */
+	int pool;	      /* HVKVP_POOL_ALL or a pool number */
 	bool json;
-	bool append;              /* set: add a record even if the key exists */
-	unsigned long count;      /* watch: stop after this many events; 0 = never */
+	bool append;		  /* set: add a record even if the key exists */
+	unsigned long count;	  /* watch: stop after this many events; 0 = never */
 	unsigned lock_timeout_ms; /* 0 = the store's default */
-	char **args;              /* operands after the subcommand */
+	char **args;		  /* operands after the subcommand */
 	size_t n_args;
 };
 
 struct hvkvp_record {
 	char *key, *value; /* NULL for a record that cannot be decoded */
-	uint32_t index;    /* file record number (ENUMERATE index) */
+	uint32_t index;	   /* file record number (ENUMERATE index) */
 };
 
 struct hvkvp_snapshot {

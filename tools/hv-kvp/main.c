@@ -41,7 +41,7 @@ static const struct {
 	const char *name;
 	int (*run)(struct hvkvp *k);
 } commands[] = {
-	{ "list", cmd_list },     { "get", cmd_get },   { "set", cmd_set },
+	{ "list", cmd_list },	  { "get", cmd_get },	  { "set", cmd_set },
 	{ "delete", cmd_delete }, { "watch", cmd_watch }, { "host", cmd_host },
 };
 
