@@ -447,20 +447,6 @@ static void write_file(const char *dir, const char *name, const char *text)
 	fclose(f);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* Only ever a mkdtemp() directory of ours. */
-static void rm_rf(const char *dir)
-{
-	CU_ASSERT_EQUAL(nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
-}
-
 static void test_load_file(void)
 {
 	_cleanup_free_ char *dir = tmpdir_new();
@@ -493,7 +479,7 @@ static void test_load_file(void)
 	CHECK_MSG(err && !strcmp(err, expect), "file error: %s", err ? err : "(none)");
 	free(err);
 	config_done(&c);
-	rm_rf(dir);
+	CU_ASSERT_EQUAL(unit_rm_rf(dir), 0);
 }
 
 static void test_dropins(void)
@@ -534,7 +520,7 @@ static void test_dropins(void)
 	CHECK_MSG(err && !strcmp(err, expect), "drop-in error: %s", err ? err : "(none)");
 	free(err);
 	config_done(&c);
-	rm_rf(dir);
+	CU_ASSERT_EQUAL(unit_rm_rf(dir), 0);
 }
 
 static char *dump_to_string(const struct hv_config *c)

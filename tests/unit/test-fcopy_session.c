@@ -21,29 +21,6 @@ static void make_base(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(base));
 }
 
-static void rm_rf(const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st) < 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		struct dirent *e;
-		while (d && (e = readdir(d))) {
-			char p[PATH_MAX];
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
-			rm_rf(p);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else
-		unlink(path);
-}
-
 /* Number of entries in dir, "." and ".." excluded (-1 if it cannot be read). */
 static int count_entries(const char *dir)
 {
@@ -155,7 +132,7 @@ static void test_round_trips(void)
 	}
 	CU_ASSERT_EQUAL(count_entries(base), (int)ELEMENTSOF(sizes));
 	fcopy_session_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 static void test_flags_matrix(void)
@@ -206,7 +183,7 @@ static void test_flags_matrix(void)
 		if (cases[i].dir_missing && r < 0)
 			CU_ASSERT_EQUAL(count_entries(base), 0);
 		fcopy_session_free(s);
-		rm_rf(base);
+		unit_rm_rf(base);
 	}
 }
 
@@ -242,7 +219,7 @@ static void test_cancel_leaves_nothing(void)
 	CU_ASSERT_EQUAL(write_at(s, 0, data, DATA_FRAGMENT), 0);
 	fcopy_session_free(s);
 	CU_ASSERT_EQUAL(count_entries(base), 1);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 static void test_bad_writes(void)
@@ -270,7 +247,7 @@ static void test_bad_writes(void)
 	}
 	CU_ASSERT_EQUAL(count_entries(base), 0);
 	fcopy_session_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 static void test_symlinks(void)
@@ -319,7 +296,7 @@ static void test_symlinks(void)
 	snprintf(p, sizeof(p), "%s/real/dot", base);
 	CU_ASSERT(file_is(p, NULL, 0));
 	fcopy_session_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 static void test_allowed_roots(void)
@@ -352,7 +329,7 @@ static void test_allowed_roots(void)
 	const char *bad[] = { "relative", NULL };
 	o.allowed_roots = bad;
 	CU_ASSERT_EQUAL(fcopy_session_new(&o, &s), -EINVAL);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 static void test_overwrite_is_atomic(void)
@@ -381,7 +358,7 @@ static void test_overwrite_is_atomic(void)
 	CU_ASSERT(before.st_ino != after.st_ino); /* replaced by rename, not rewritten */
 	CU_ASSERT_EQUAL(count_entries(base), 1);
 	fcopy_session_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 static const struct unit_test tests[] = {

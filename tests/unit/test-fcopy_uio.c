@@ -243,29 +243,6 @@ static void host_start(struct host *h, bool bound)
 	CU_ASSERT_EQUAL(h->events[FCOPY_UIO_NEGOTIATED], 1);
 }
 
-static void rm_rf(const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st) < 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		struct dirent *de;
-		while (d && (de = readdir(d))) {
-			char p[PATH_MAX + 256];
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
-			rm_rf(p);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else
-		unlink(path);
-}
-
 static void host_stop(struct host *h)
 {
 	fcopy_uio_free(h->u);
@@ -274,7 +251,7 @@ static void host_stop(struct host *h)
 	safe_close(h->cfd);
 	safe_close(h->lfd);
 	munmap(h->map, 2 * RING_SIZE);
-	rm_rf(h->dir);
+	unit_rm_rf(h->dir);
 }
 
 static size_t start_msg(uint8_t *p, const char *path, const char *name, uint64_t size)

@@ -26,19 +26,6 @@
 
 #define REC KVP_RECORD_SIZE
 
-static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rm_rf(const char *dir)
-{
-	nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* A fresh temp dir; the pools go into DIR/hyperv (created by the store). */
 static void tmpdir(char base[static 64], char pools[static 96])
 {
@@ -222,7 +209,7 @@ static void test_basic_each_pool(void)
 	close(fd);
 	make_rec(want, "b", "2");
 	CU_ASSERT(memcmp(rec, want, REC) == 0);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 static void test_limits(void)
@@ -250,7 +237,7 @@ static void test_limits(void)
 	pool_path(dir, 0, path);
 	CU_ASSERT(file_size(path) == REC);
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 static void test_modes(void)
@@ -270,7 +257,7 @@ static void test_modes(void)
 		CU_ASSERT(stat(path, &st) == 0 && (st.st_mode & 07777) == 0644);
 	}
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 
 	/* A stricter mode, e.g. for pool 0 secrets, is honoured too. */
 	tmpdir(base, dir);
@@ -281,7 +268,7 @@ static void test_modes(void)
 	pool_path(dir, 0, path);
 	CU_ASSERT(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600);
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 /* cloud-init's stale-data check reads pool 1's mtime: opening must not touch it. */
@@ -316,7 +303,7 @@ static void test_open_keeps_mtime(void)
 			  after.st_ctim.tv_nsec == before[i].st_ctim.tv_nsec);
 		CU_ASSERT(after.st_size == before[i].st_size);
 	}
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 /* Upstream leaks heap bytes after the NULs; such records read normally. */
@@ -353,7 +340,7 @@ static void test_upstream_garbage(void)
 	CU_ASSERT(now[REC + KVP_KEY_MAX] == '2' && now[REC + KVP_KEY_MAX + 1] == 0 &&
 		  now[2 * REC - 1] == 0);
 	CU_ASSERT(memcmp(now + 2 * REC, buf + 2 * REC, REC) == 0);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 /* Records with an empty key or no NUL keep their index but cannot be served. */
@@ -385,7 +372,7 @@ static void test_unservable_records(void)
 	CU_ASSERT(kvp_store_enumerate(s, 1, 2, k, v) == -EBADMSG);
 	CU_ASSERT(file_size(path) == 3 * REC);
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 /* A torn append (partial tail) is ignored by reads and replaced by the next append. */
@@ -421,7 +408,7 @@ static void test_partial_tail(void)
 	CU_ASSERT(file_size(path) == 3 * REC);
 	expect_get(s, 1, "c", "3");
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 static void test_third_party_append(void)
@@ -443,7 +430,7 @@ static void test_third_party_append(void)
 	CU_ASSERT(kvp_store_set(s, 1, "ours2", "3") == 0);
 	CU_ASSERT(file_size(path) == 3 * REC);
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 /* Same size, same millisecond: only content changes, which inotify still sees. */
@@ -474,7 +461,7 @@ static void test_inplace_rewrite(void)
 	close(fd);
 	CU_ASSERT(missed == 0);
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 static void replace_by_rename(const char *dir, unsigned pool, const char *key, const char *value)
@@ -514,7 +501,7 @@ static void check_rename(bool inotify)
 	CU_ASSERT(kvp_store_set(s, 3, "again", "4") == 0);
 	CU_ASSERT(file_size(path) == REC);
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 static void test_rename_replace(void)
@@ -541,7 +528,7 @@ static void test_stat_fallback(void)
 	CU_ASSERT(upstream_set(path, "up", "3") == 0);
 	expect_get(s, 1, "up", "3");
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 /* Duplicates (pool 1) resolve to the first; DELETE moves the last record into the hole. */
@@ -580,7 +567,7 @@ static void test_delete_order(void)
 	expect_get(s, 1, "y", "2");
 	CU_ASSERT(file_size(path) == REC);
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 #define NWRITERS 4
@@ -672,7 +659,7 @@ static void test_concurrency(void)
 		fprintf(stderr, "\n  concurrency: ci=%zu up=%zu ours=%zu\n", ci, up, w);
 	CU_ASSERT(ci == NPER && up == NUPSTREAM && w == 2 * NWRITERS * NPER);
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 /* A crash-test value: the key, ':', then one letter repeated, so mixes show. */
@@ -756,7 +743,7 @@ static void test_crash(void)
 		CU_ASSERT(kvp_store_delete(s, 0, "after") == 0);
 		kvp_store_free(s);
 	}
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 /* 10,000 records: nothing is re-read when nothing else changed the file. */
@@ -801,7 +788,7 @@ static void test_big_pool(void)
 	CU_ASSERT(kvp_store_count(s, 0, &n) == 0 && n == N - 100);
 	expect_get(s, 0, "key9990", "changed");
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 /* A failing write (here EFBIG from RLIMIT_FSIZE) leaves file and store usable. */
@@ -838,7 +825,7 @@ static void test_write_error(void)
 		fprintf(stderr, "\n  write-error child: failed checks mask 0x%x\n", WEXITSTATUS(status));
 	CU_ASSERT(WEXITSTATUS(status) == 0);
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 /* A lock held by a stuck program gives -ETIMEDOUT, not a hang; reads still work. */
@@ -887,7 +874,7 @@ static void test_lock_timeout(void)
 	CU_ASSERT(kvp_store_set(s, 1, "c", "3") == 0);
 	CU_ASSERT(file_size(path) == 3 * REC);
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 static void test_read_only(void)
@@ -914,7 +901,7 @@ static void test_read_only(void)
 	expect_get(s, 0, "a", "2");
 	kvp_store_free(w);
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 static void test_open_file(void)
@@ -938,7 +925,7 @@ static void test_open_file(void)
 	expect_get(s, 0, "k", "v");
 	CU_ASSERT(kvp_store_get(s, 0, "nope", v) == -ENOENT);
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 /* Event-loop mode: reads trust the caller to drain the inotify fd; writes never do. */
@@ -972,7 +959,7 @@ static void test_trust_events(void)
 	CU_ASSERT(file_size(path) == 3 * REC);
 	expect_get(s, 1, "c", "three");
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 /*
@@ -1032,7 +1019,7 @@ static void test_unlocked_read_checks(void)
 	CU_ASSERT(file_size(path) == REC);
 	expect_get(s, 1, "z", "10");
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 /*
@@ -1098,7 +1085,7 @@ static void test_unlocked_read_torn(void)
 		fprintf(stderr, "\n  unlocked reads: %d torn, %d errors\n", torn, errors);
 	CU_ASSERT(torn == 0 && errors == 0);
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 /*
@@ -1156,7 +1143,7 @@ static void test_random_model(void)
 		fprintf(stderr, "\n  random model: %d mismatches\n", bad);
 	CU_ASSERT(bad == 0);
 	kvp_store_free(s);
-	rm_rf(base);
+	unit_rm_rf(base);
 }
 
 static const struct unit_test tests[] = {

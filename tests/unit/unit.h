@@ -8,8 +8,24 @@
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+static inline int unit_rm_entry(const char *path, const struct stat *st, int flag,
+				struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Remove a test's own temporary tree (never follows symlinks). 0 or -1. */
+static inline int unit_rm_rf(const char *path)
+{
+	return nftw(path, unit_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 struct unit_test {
 	const char *name;
