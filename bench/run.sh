@@ -33,6 +33,7 @@ MKPOOL=$BUILD/bench/mkpool
 NULLD=$BUILD/bench/kvp-null
 SHIM=$BUILD/bench/vmbus-shim.so
 PIN=${BENCH_PIN:-same}
+. "$(dirname "$0")/upstream-lib.sh"
 
 # One transaction is in flight at a time, so a round trip is serial work
 # either way; pinning both ends to one CPU takes the scheduler's choice of
@@ -84,22 +85,12 @@ for r in $RESPONDERS; do
 	hypervkvpd) [ -x "$BUILD/hypervkvpd" ] || why="$BUILD/hypervkvpd is not built" ;;
 	null) [ -x "$NULLD" ] || why="$NULLD is not built" ;;
 	upstream)
-		if [ "$(id -u)" -ne 0 ]; then
-			why="needs root (private mount namespace with a tmpfs over /var/lib)"
-		elif [ ! -x "$UPSTREAM" ]; then
-			why="$UPSTREAM is missing (install Debian's hyperv-daemons)"
-		elif [ ! -f "$SHIM" ]; then
-			why="$SHIM is not built"
-		elif ! command -v unshare >/dev/null 2>&1 ||
-			! unshare -m --propagation private true 2>/dev/null; then
-			why="unshare -m does not work here"
-		else
-			# The tmpfs hides /var/lib inside the namespace: nothing the
-			# run needs may live there.
-			case "$work/ $BUILD/ $UPSTREAM" in
-			*/var/lib/*) why="the work dir, build dir or daemon is under /var/lib" ;;
-			esac
-		fi ;;
+		why=$(upstream_why "$UPSTREAM" "$SHIM")
+		# The tmpfs hides /var/lib inside the namespace: nothing the run
+		# needs may live there.
+		[ -n "$why" ] || case "$work/ $BUILD/ $UPSTREAM" in
+		*/var/lib/*) why="the work dir, build dir or daemon is under /var/lib" ;;
+		esac ;;
 	*) why="unknown responder" ;;
 	esac
 	if [ -n "$why" ]; then
@@ -121,17 +112,10 @@ start_responder() {
 		$RESP_PIN "$NULLD" "$2" &
 		;;
 	upstream)
-		# upstream hard-codes /var/lib/hyperv: give it a tmpfs over /var/lib
-		# in a private mount namespace, checked to be a tmpfs before anything
-		# is created there, so the real /var/lib/hyperv is never touched.
-		# The shell execs the daemon, so rpid is the daemon's pid.
-		$RESP_PIN unshare -m --propagation private sh -c '
-			mount -t tmpfs -o mode=0755,size=1g hvguest-bench /var/lib || exit 1
-			[ "$(stat -f -c %T /var/lib)" = tmpfs ] || exit 1
-			mkdir -m 0755 /var/lib/hyperv || exit 1
-			cp "$1/.kvp_pool_0" /var/lib/hyperv/.kvp_pool_0 || exit 1
-			LD_PRELOAD=$2 HVGUEST_SHIM_KVP=$3 exec "$4" -n
-		' sh "$3" "$SHIM" "$2" "$UPSTREAM" &
+		# upstream hard-codes /var/lib/hyperv: bench/upstream-lib.sh gives it
+		# a private tmpfs over /var/lib with the pool directory bind-mounted
+		# on /var/lib/hyperv. The chain execs, so rpid is the daemon's pid.
+		(UPSTREAM_WRAP=$RESP_PIN upstream_kvp_exec "$SHIM" "$2" "$3" "$UPSTREAM") &
 		;;
 	esac
 	rpid=$!

@@ -16,7 +16,7 @@
 # Exit: 0 pass, 1 a difference not listed (or a listed one missing), 77 skip
 # (reason on the last line).
 #
-# Safety: upstream hv_kvp_daemon sees a tmpfs over /var/lib (lib.sh);
+# Safety: upstream hv_kvp_daemon sees a tmpfs over /var/lib (bench/upstream-lib.sh);
 # hv_fcopy_daemon writes only below a tmpfs mounted, in a private mount
 # namespace, on the destination the simulated host names; hv_vss_daemon is
 # never sent FREEZE (it would freeze every filesystem of the machine), only
@@ -31,7 +31,7 @@ UP_FCOPY=${COMPAT_FCOPY:-/usr/sbin/hv_fcopy_daemon}
 UP_VSS=${COMPAT_VSS:-/usr/sbin/hv_vss_daemon}
 SHIM=$BUILD/bench/vmbus-shim.so
 HOSTSIM=$BUILD/hv-hostsim
-. "$HERE/lib.sh"
+. "$HERE/../../bench/upstream-lib.sh"
 
 say() { printf '== %s\n' "$*"; }
 skip() { printf '%s\n' "$*"; exit 77; }

@@ -1,6 +1,6 @@
 # Shared helpers for running Debian's upstream daemons (hyperv-daemons)
 # against hv-hostsim under the LD_PRELOAD shim (build/bench/vmbus-shim.so),
-# used by tests/compat/run.sh. POSIX sh; source it.
+# used by tests/compat/run.sh and bench/run.sh. POSIX sh; source it.
 #
 # The upstream KVP daemon hard-codes /var/lib/hyperv. It runs in a private
 # mount namespace (unshare -m) with a tmpfs over /var/lib, checked to be a
@@ -26,9 +26,10 @@ upstream_why() {
 # upstream_kvp_exec SHIM SOCKET POOLDIR DAEMON: exec (never returns) the
 # upstream KVP daemon in its own mount namespace, /var/lib/hyperv being
 # POOLDIR. POOLDIR must not be under /var/lib (the tmpfs would hide it).
+# UPSTREAM_WRAP, if set, prefixes the command (e.g. "taskset -c 0").
 upstream_kvp_exec() {
 	case "$3/" in /var/lib/*) echo "upstream_kvp_exec: $3 is under /var/lib" >&2; exit 1 ;; esac
-	exec unshare -m --propagation private sh -c '
+	exec ${UPSTREAM_WRAP:-} unshare -m --propagation private sh -c '
 		mount -t tmpfs -o mode=0755,size=64m hvguest-compat /var/lib || exit 1
 		[ "$(stat -f -c %T /var/lib)" = tmpfs ] || exit 1
 		mkdir -m 0755 /var/lib/hyperv || exit 1
