@@ -107,6 +107,7 @@ static void vssd_lost(void *userdata)
 }
 
 static const struct hv_link_ops vssd_link_ops = {
+	.host_service = "Backup (volume shadow copy)",
 	.registration = vssd_registration,
 	.registered = vssd_registered,
 	.message = vssd_message,
