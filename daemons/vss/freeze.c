@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
@@ -60,6 +62,53 @@ static void run_hooks_stage(struct vssd *ctx, size_t n, bool reverse, const char
 						  : "exit status",
 				    res.signal ? res.signal : res.exit_status);
 	}
+}
+
+/* Writing the record is no disk I/O, and cannot block on a frozen filesystem. */
+static bool state_dir_in_memory(const char *dir)
+{
+	struct statfs sf;
+
+	return statfs(dir, &sf) == 0 && (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC);
+}
+
+/*
+ * The record is written before the first FIFREEZE and names every target.
+ * A target another tool had frozen already (FIFREEZE said EBUSY) is not
+ * ours: left out of the record, so that a thaw after a crash of ours does
+ * not end that tool's snapshot. Done only when the record lives in memory
+ * (the default, /run), since nothing may touch a disk while frozen; else
+ * the fuller record stays. Logs only into the in-memory buffer.
+ */
+static void record_only_ours(struct vssd *ctx, bool in_memory)
+{
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < ctx->set.n; i++)
+		n += ctx->set.targets[i].frozen;
+	if (n == ctx->set.n)
+		return;
+	if (!in_memory) {
+		log_notice("%zu filesystem%s frozen by another tool stay%s in the record: %s is "
+			   "not in memory",
+			   ctx->set.n - n, ctx->set.n - n == 1 ? " was" : "s were",
+			   ctx->set.n - n == 1 ? "s" : "", ctx->config.vss_state_dir);
+		return;
+	}
+	_cleanup_free_ struct fsfreeze_target *t = calloc(n ? n : 1, sizeof(*t));
+	if (!t)
+		return; /* the fuller record stays */
+	for (size_t i = 0; i < ctx->set.n; i++)
+		if (ctx->set.targets[i].frozen)
+			t[k++] = ctx->set.targets[i]; /* borrowed: the paths stay ctx->set's */
+	const struct fsfreeze_set ours = { .targets = t, .n = n };
+	int r = fsfreeze_state_write(ctx->config.vss_state_dir, &ours);
+	if (r < 0)
+		log_warning_errno(r, "Cannot take the filesystems another tool froze out of the "
+				     "record: %m; a thaw after a crash would thaw them too");
+	else
+		log_info("Left %zu filesystem%s frozen by another tool out of the record",
+			 ctx->set.n - n, ctx->set.n - n == 1 ? "" : "s");
 }
 
 static int on_max_frozen(sd_event_source *s, uint64_t usec, void *userdata)
@@ -150,6 +199,7 @@ int vssd_freeze(struct vssd *ctx, struct vssd_failure *f)
 	r = fsfreeze_sync(&ctx->set);
 	if (r < 0)
 		log_warning_errno(r, "Flushing before the freeze failed: %m; freezing anyway");
+	bool in_memory = state_dir_in_memory(ctx->config.vss_state_dir);
 
 	/* From here to the last FITHAW: no disk I/O, so no log line leaves memory. */
 	log_set_buffered(true);
@@ -163,6 +213,7 @@ int vssd_freeze(struct vssd *ctx, struct vssd_failure *f)
 		goto fail;
 	}
 	ctx->frozen = true;
+	record_only_ours(ctx, in_memory);
 	r = sd_event_add_time_relative(ctx->event, &ctx->max_frozen_source, CLOCK_MONOTONIC,
 				       (uint64_t)ctx->config.vss_max_frozen_ms * 1000, 0,
 				       on_max_frozen, ctx);
@@ -230,33 +281,59 @@ void vssd_thaw_hooks(struct vssd *ctx)
 	run_hooks_stage(ctx, n, true, "thaw");
 }
 
-int vssd_thaw_from_state(struct vssd *ctx, bool try_candidates)
+/*
+ * Without a record, say which filesystems hvguest would freeze, so that an
+ * administrator looking for a frozen one knows where to look. Whether one is
+ * frozen cannot be told without I/O that would block on it (or a FIFREEZE
+ * probe, which is exactly what must not happen): only mountinfo and sysfs
+ * are read here.
+ */
+static void log_candidates(const struct vssd *ctx)
+{
+	_cleanup_(mount_table_done) struct mount_table t = {};
+	_cleanup_(fsfreeze_plan_done) struct fsfreeze_plan plan = {};
+	char list[1024] = "";
+	size_t len = 0;
+
+	if (load_plan(&ctx->config, &t, &plan) < 0)
+		return;
+	if (plan.n_targets == 0)
+		snprintf(list, sizeof(list), "none (vss.include matches no mount)");
+	for (size_t k = 0; k < plan.n_targets && len < sizeof(list); k++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", k ? " " : "",
+					t.entries[plan.order[k]].mount_point);
+	log_info("A filesystem frozen by another tool is that tool's to thaw (fsfreeze -u "
+		 "MOUNTPOINT); the ones hvguest would freeze: %s",
+		 list);
+}
+
+int vssd_thaw_from_state(struct vssd *ctx, bool verbose)
 {
 	_cleanup_(fsfreeze_set_done) struct fsfreeze_set s = {};
 	size_t failed = 0;
-	bool from_state = true;
 	int r;
 
+	/*
+	 * Only what our own record names: every freeze of ours is recorded
+	 * before the first FIFREEZE, so without a record we froze nothing,
+	 * and a frozen filesystem belongs to another tool (an LVM snapshot
+	 * script, a backup agent) in the middle of its own snapshot.
+	 */
 	r = fsfreeze_state_read(ctx->config.vss_state_dir, &s);
-	if (r == -ENOENT && !try_candidates)
-		return 0; /* nothing of ours is frozen: every freeze is recorded first */
 	if (r == -ENOENT) {
-		_cleanup_(mount_table_done) struct mount_table t = {};
-		_cleanup_(fsfreeze_plan_done) struct fsfreeze_plan plan = {};
-		from_state = false;
-		r = load_plan(&ctx->config, &t, &plan);
-		if (r >= 0)
-			r = fsfreeze_set_from_plan(&t, &plan, &s);
-		if (r < 0)
-			return log_error_errno(r, "Cannot work out the candidate mounts: %m");
-		log_info("No state file in %s: thawing all %zu candidate filesystems",
-			 ctx->config.vss_state_dir, s.n);
-	} else if (r < 0)
+		if (verbose) {
+			log_info("No freeze recorded in %s/vss-frozen: hvguest froze nothing, "
+				 "thawing nothing",
+				 ctx->config.vss_state_dir);
+			log_candidates(ctx);
+		}
+		return 0;
+	}
+	if (r < 0)
 		return log_error_errno(r, "Cannot read the state file in %s: %m",
 				       ctx->config.vss_state_dir);
-	else
-		log_notice("Found a freeze recorded in %s/vss-frozen (%zu filesystems): thawing",
-			   ctx->config.vss_state_dir, s.n);
+	log_notice("Found a freeze recorded in %s/vss-frozen (%zu filesystems): thawing",
+		   ctx->config.vss_state_dir, s.n);
 
 	/* Open what can be opened; a mount that is gone cannot be frozen either. */
 	for (size_t i = 0; i < s.n; i++) {
@@ -279,11 +356,9 @@ int vssd_thaw_from_state(struct vssd *ctx, bool try_candidates)
 	r = fsfreeze_thaw(&s, true, &failed);
 	if (r < 0)
 		return log_error_errno(r, "FITHAW of %s failed: %m", s.targets[failed].path);
-	if (from_state) {
-		int k = fsfreeze_state_remove(ctx->config.vss_state_dir);
-		if (k < 0)
-			log_warning_errno(k, "Cannot remove the state file: %m");
-	}
+	int k = fsfreeze_state_remove(ctx->config.vss_state_dir);
+	if (k < 0)
+		log_warning_errno(k, "Cannot remove the state file: %m");
 	log_info("Thawed %zu filesystem%s", s.n, s.n == 1 ? "" : "s");
 	return 0;
 }
