@@ -5,7 +5,10 @@
 . "${HVGUEST_SRC:-.}/tests/integration/lib.sh"
 hv_setup hypervkvpd hypervfcopyd hv-hostsim
 
-N=3000
+# As many as the attack run sent; fcopy's are one --malformed argument,
+# which must stay under the kernel's 128 KiB limit for one argument.
+N=20000
+N_FCOPY=10000
 
 hv_log "KVP: $N malformed messages"
 # Not kvpd_start: without -d, as a daemon normally runs.
@@ -39,6 +42,7 @@ suppressed=$(sed -n 's/.*Suppressed \([0-9]*\) similar messages.*/\1/p' "$T/kvpd
 grep -q 'Suppressed [0-9]* similar messages.*"Rejected malformed host message' "$T/kvpd.log" ||
 	hv_fail "the summary does not say which message was suppressed"
 
+N=$N_FCOPY
 hv_log "fcopy: $N malformed messages"
 : >"$T/kvpd.log"
 "$HVGUEST_BUILD/hypervfcopyd" -c /dev/null -o "fcopy.device=$T/fc.sock" \
