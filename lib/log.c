@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <systemd/sd-event.h>
 #include <systemd/sd-journal.h>
 #include <time.h>
 
@@ -61,6 +62,7 @@ static struct {
 	uint64_t rl_interval_usec;
 	unsigned rl_burst;
 	struct log_site sites[LOG_RATELIMIT_SITES];
+	sd_event_source *timer; /* ends the windows on time, when attached to a loop */
 	struct log_line ring[LOG_RING_LINES];
 } log_state = {
 	.ident = "hvguest",
@@ -84,6 +86,7 @@ static bool stderr_is_journal(void)
 static void log_exit_hook(void)
 {
 	log_ratelimit_flush();
+	log_state.timer = sd_event_source_disable_unref(log_state.timer);
 }
 
 void log_setup(const char *ident, bool debug)
@@ -181,6 +184,28 @@ static uint64_t now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+static int on_window_end(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* With an event loop attached: wake up when the first suppressing window ends. */
+static void timer_arm(void)
+{
+	uint64_t next = UINT64_MAX;
+
+	if (!log_state.timer)
+		return;
+	for (size_t i = 0; i < ELEMENTSOF(log_state.sites); i++) {
+		const struct log_site *site = &log_state.sites[i];
+		if (site->fmt && site->suppressed)
+			next = MIN(next, site->begin_usec + log_state.rl_interval_usec);
+	}
+	if (next == UINT64_MAX) {
+		(void)sd_event_source_set_enabled(log_state.timer, SD_EVENT_OFF);
+		return;
+	}
+	(void)sd_event_source_set_time(log_state.timer, next);
+	(void)sd_event_source_set_enabled(log_state.timer, SD_EVENT_ONESHOT);
+}
+
 /* Report what a window suppressed (if anything) and free its slot. */
 static void site_close(struct log_site *site, uint64_t now)
 {
@@ -202,6 +227,41 @@ void log_ratelimit_flush(void)
 	for (size_t i = 0; i < ELEMENTSOF(log_state.sites); i++)
 		if (log_state.sites[i].fmt)
 			site_close(&log_state.sites[i], now);
+	timer_arm();
+}
+
+/* Close the windows that have ended. */
+static void sites_expire(uint64_t now)
+{
+	for (size_t i = 0; i < ELEMENTSOF(log_state.sites); i++) {
+		struct log_site *s = &log_state.sites[i];
+		if (s->fmt && now - s->begin_usec >= log_state.rl_interval_usec)
+			site_close(s, now);
+	}
+}
+
+static int on_window_end(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	(void)s;
+	(void)usec;
+	(void)userdata;
+	sites_expire(now_usec());
+	timer_arm();
+	return 0;
+}
+
+int log_attach_event(sd_event *e)
+{
+	log_state.timer = sd_event_source_disable_unref(log_state.timer);
+	if (!e)
+		return 0;
+	int r = sd_event_add_time(e, &log_state.timer, CLOCK_MONOTONIC, UINT64_MAX, 0,
+				  on_window_end, NULL);
+	if (r < 0)
+		return r;
+	(void)sd_event_source_set_enabled(log_state.timer, SD_EVENT_OFF);
+	timer_arm();
+	return 0;
 }
 
 /*
@@ -216,10 +276,9 @@ static struct log_site *site_get(const char *fmt, int level, uint64_t now)
 
 	if (log_state.rl_burst == 0)
 		return NULL;
+	sites_expire(now);
 	for (size_t i = 0; i < ELEMENTSOF(log_state.sites); i++) {
 		struct log_site *s = &log_state.sites[i];
-		if (s->fmt && now - s->begin_usec >= log_state.rl_interval_usec)
-			site_close(s, now);
 		if (!s->fmt) {
 			free_slot = free_slot ? free_slot : s;
 			continue;
@@ -265,7 +324,8 @@ int log_internal(int level, int r, const char *message_id, const char *fmt, ...)
 	if (level < LOG_DEBUG) {
 		site = site_get(fmt, level, now_usec());
 		if (site && site->passed >= log_state.rl_burst) {
-			site->suppressed++;
+			if (site->suppressed++ == 0)
+				timer_arm();
 			return r;
 		}
 	}

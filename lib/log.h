@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <syslog.h>
+#include <systemd/sd-event.h>
 #include "macro.h"
 
 void log_setup(const char *ident, bool debug);
@@ -22,10 +23,13 @@ void log_flush(void);
 
 /*
  * Rate limiting per call site (log.c): a burst of lines per window, then a
- * summary. log_ratelimit_flush() writes the summaries of the windows still
- * open (also done at exit); log_set_ratelimit() changes the window and the
- * burst (0: no limit), for tests.
+ * summary. The summary is written when the window ends if an event loop is
+ * attached (log_attach_event, NULL detaches; 0 or -errno), else with the
+ * next line logged; log_ratelimit_flush() writes the summaries of the
+ * windows still open (also done at exit). log_set_ratelimit() changes the
+ * window and the burst (0: no limit), for tests.
  */
+int log_attach_event(sd_event *e);
 void log_ratelimit_flush(void);
 void log_set_ratelimit(uint64_t interval_usec, unsigned burst);
 

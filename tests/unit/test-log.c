@@ -5,6 +5,7 @@
  * burst and summed up in one line.
  */
 #include <string.h>
+#include <systemd/sd-event.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,6 +108,27 @@ static void test_window_end(void)
 		     "t: warning: flood 5\n");
 }
 
+static void test_window_end_timer(void)
+{
+	sd_event *e = NULL;
+
+	capture_start();
+	log_setup("t", false);
+	CU_ASSERT_FATAL(sd_event_new(&e) >= 0);
+	CU_ASSERT_EQUAL(log_attach_event(e), 0);
+	log_set_ratelimit(1000, 1); /* 1 ms */
+	for (int i = 0; i < 4; i++)
+		log_notice("timed %d", i);
+	/* Nothing else is logged: the loop's timer writes the summary (bound: 10 s). */
+	for (int i = 0; i < 100 && !strstr(capture_text(), "Suppressed"); i++)
+		CU_ASSERT(sd_event_run(e, 100 * 1000) >= 0);
+	CU_ASSERT_STRING_EQUAL(capture_text(),
+			       "t: timed 0\n"
+			       "t: Suppressed 3 similar messages in 1 s, like \"timed 0\"\n");
+	CU_ASSERT_EQUAL(log_attach_event(NULL), 0);
+	sd_event_unref(e);
+}
+
 static void test_debug_and_off(void)
 {
 	capture_start();
@@ -146,6 +168,7 @@ static const struct unit_test tests[] = {
 	{ "host strings are escaped", test_escaped },
 	{ "a burst, then one summary", test_burst_then_summary },
 	{ "the summary when the window ends", test_window_end },
+	{ "the summary on time, from the event loop", test_window_end_timer },
 	{ "debug lines and burst 0 are not limited", test_debug_and_off },
 	{ "buffered lines", test_buffered },
 };
