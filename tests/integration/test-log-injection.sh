@@ -3,6 +3,8 @@
 # and an fcopy file name holding a newline, ESC, a C1 control (U+009B) and a
 # backslash reach the daemons' logs escaped (\n, \x1b, \u009b, \\), and the
 # file name cannot add assignments to the daemon's sd_notify STATUS= line.
+# As root, the same through journald's native protocol (MESSAGE=, with
+# MESSAGE_ID=), against a stand-in journal in a private mount namespace.
 . "${HVGUEST_SRC:-.}/tests/integration/lib.sh"
 hv_setup hypervkvpd hypervfcopyd hv-hostsim
 
@@ -85,4 +87,83 @@ if [ -n "$notify" ]; then
 	! grep -q '^hypervfcopyd: Copied' "$T/notify.log" ||
 		hv_fail "a host file name added a line to the notification"
 fi
-echo "host strings reach the logs and sd_notify escaped"
+hv_log "journald: MESSAGE= is escaped too, MESSAGE_ID= is sent"
+# sd_journal_send() writes to /run/systemd/journal/socket: a stand-in
+# journal listens there, in a private mount namespace with its own /run,
+# and JOURNAL_STREAM names the daemon's stderr as log.c expects under
+# systemd. Needs root (unshare -m) and python3.
+if [ "$(id -u)" -ne 0 ] || ! command -v python3 >/dev/null 2>&1 ||
+	! unshare -m true 2>/dev/null; then
+	echo "not root, no python3 or no unshare -m: not checking the journal fields"
+else
+	cat >"$T/journal.py" <<'EOP'
+import json, socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+open(sys.argv[2] + ".ready", "w").close()
+out = open(sys.argv[2], "a")
+while True:
+    d, fields = s.recv(1 << 20), {}
+    while d:
+        line, _, rest = d.partition(b"\n")
+        if b"=" in line:
+            k, _, v = line.partition(b"=")
+            d = rest
+        else:  # the binary form: NAME\n, a 64-bit length, the value, \n
+            k, n = line, struct.unpack("<Q", rest[:8])[0]
+            v, d = rest[8:8 + n], rest[9 + n:]
+        fields[k.decode()] = v.decode("utf-8", "backslashreplace")
+    out.write(json.dumps(fields) + "\n")
+    out.flush()
+EOP
+	cat >"$T/journal.sh" <<EOS
+set -u
+mount -t tmpfs tmpfs /run || exit 1
+mkdir -p /run/systemd/journal
+python3 "$T/journal.py" /run/systemd/journal/socket "$T/journal.log" &
+jpid=\$!
+n=0
+while [ ! -e "$T/journal.log.ready" ] && [ \$n -lt 100 ]; do sleep 0.1; n=\$((n + 1)); done
+: >"$T/jstderr"
+JOURNAL_STREAM=\$(stat -c '%d:%i' "$T/jstderr") "$HVGUEST_BUILD/hypervkvpd" -c /dev/null \
+	-o "kvp.device=$T/kvp.sock" -o "kvp.pool_dir=$T/pools" -o "kvp.os_release=$T/os-release" \
+	-d 2>>"$T/jstderr" &
+dpid=\$!
+"$HVGUEST_BUILD/hv-hostsim" kvp --socket "$T/kvp.sock" \
+	-e 'set external "j\\nhypervkvpd: Registered with the host (FORGED)\\x1b[2J\\xc2\\x9b" v' \
+	-e "bad op" >"$T/journal-hs.out" 2>&1
+rc=\$?
+kill \$dpid
+wait \$dpid
+sleep 0.2
+kill \$jpid
+exit \$rc
+EOS
+	unshare -m --propagation private sh "$T/journal.sh" || hv_fail "the journal scenario failed"
+	cat "$T/journal-hs.out"
+	python3 - "$T/journal.log" <<'EOP' || hv_fail "the journal fields are wrong"
+import json, sys
+entries = [json.loads(l) for l in open(sys.argv[1])]
+ok = True
+def check(cond, what):
+    global ok
+    if not cond:
+        print("FAIL:", what)
+        ok = False
+msgs = [e.get("MESSAGE", "") for e in entries]
+for e in entries:
+    print(e)
+check(entries, "nothing reached the journal")
+check(all(e.get("SYSLOG_IDENTIFIER") == "hypervkvpd" for e in entries), "SYSLOG_IDENTIFIER")
+for m in msgs:
+    check(not any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in m), "a raw control in " + repr(m))
+check(any('key="j\\nhypervkvpd: Registered with the host (FORGED)\\x1b[2J\\u009b"' in m for m in msgs),
+      "the key is not in a MESSAGE, escaped")
+ids = {e.get("MESSAGE_ID") for e in entries}
+check("6f1d6c3b9a2e4c51b0a7e2d4c3f8a901" in ids, "no MESSAGE_ID for the registration")
+check("9c4a2e1f7b3d4a6c8e0f1a2b3c4d5e6f" in ids, "no MESSAGE_ID for the malformed message")
+sys.exit(0 if ok else 1)
+EOP
+	[ ! -s "$T/jstderr" ] || { cat "$T/jstderr"; hv_fail "lines went to stderr instead of the journal"; }
+fi
+echo "host strings reach the logs, the journal and sd_notify escaped"
