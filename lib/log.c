@@ -63,6 +63,7 @@ static struct {
 	unsigned rl_burst;
 	struct log_site sites[LOG_RATELIMIT_SITES];
 	sd_event_source *timer; /* ends the windows on time, when attached to a loop */
+	uint64_t (*clock)(void);
 	struct log_line ring[LOG_RING_LINES];
 } log_state = {
 	.ident = "hvguest",
@@ -180,8 +181,15 @@ static uint64_t now_usec(void)
 {
 	struct timespec ts;
 
+	if (log_state.clock)
+		return log_state.clock();
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+void log_set_clock(uint64_t (*now)(void))
+{
+	log_state.clock = now;
 }
 
 static int on_window_end(sd_event_source *s, uint64_t usec, void *userdata);

@@ -32,6 +32,8 @@ void log_flush(void);
 int log_attach_event(sd_event *e);
 void log_ratelimit_flush(void);
 void log_set_ratelimit(uint64_t interval_usec, unsigned burst);
+/* For tests: the rate limiter's clock (CLOCK_MONOTONIC in µs; NULL: the real one). */
+void log_set_clock(uint64_t (*now)(void));
 
 /* Returns r (a negative errno) so callers can `return log_error_errno(r, …)`. %m prints r. */
 int log_internal(int level, int r, const char *message_id, const char *fmt, ...) _printf_(4, 5);
