@@ -124,6 +124,10 @@ int daemon_event_new(sd_event **ret, sd_event_signal_handler_t on_exit,
 		sd_event_unref(e);
 		return r;
 	}
+	/* Without it, a suppressed run of log lines is summed up with the next line. */
+	r = log_attach_event(e);
+	if (r < 0)
+		log_warning_errno(r, "Cannot arm the log rate-limit timer: %m, continuing");
 	r = sd_event_set_watchdog(e, true);
 	if (r < 0)
 		log_warning_errno(r, "Cannot enable the watchdog: %m, continuing without it");

@@ -18,6 +18,7 @@
 #include "daemon.h"
 #include "fcopyd.h"
 #include "log.h"
+#include "strescape.h"
 
 static uint64_t now_usec(void)
 {
@@ -56,7 +57,10 @@ void fcopyd_request_done(struct fcopyd *ctx, const struct fcopy_request *req, in
 			log_info("Copying %llu bytes to %s%s%s", (unsigned long long)req->file_size,
 				 ctx->target, req->copy_flags & OVER_WRITE ? " (overwrite)" : "",
 				 req->copy_flags & CREATE_PATH ? " (create path)" : "");
-			sd_notifyf(false, "STATUS=Copying %s", ctx->target);
+			/* Escaped: a newline in a host-chosen name would add assignments. */
+			char esc[STR_ESCAPE_SIZE(sizeof(ctx->target))];
+			sd_notifyf(false, "STATUS=Copying %s",
+				   str_escape_buf(esc, sizeof(esc), ctx->target));
 		}
 		break;
 	case WRITE_TO_FILE:

@@ -14,6 +14,7 @@
 #include "kvpd.h"
 #include "netconf.h"
 #include "log.h"
+#include "strescape.h"
 
 static size_t kvpd_registration(void *userdata, void *buf, size_t size)
 {
@@ -33,8 +34,9 @@ static int kvpd_registered(void *userdata, const void *buf, size_t len)
 	log_struct_id(LOG_INFO, HV_MSGID_REGISTERED,
 		      "Registered with the host through %s (kernel protocol version %s)",
 		      hv_link_path(ctx->link), ctx->is_version);
+	char esc[STR_ESCAPE_SIZE(sizeof(ctx->is_version))];
 	sd_notifyf(false, "READY=1\nSTATUS=Registered (protocol %s), serving host requests",
-		   ctx->is_version);
+		   str_escape_buf(esc, sizeof(esc), ctx->is_version));
 	return 0;
 }
 

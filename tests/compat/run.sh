@@ -127,12 +127,12 @@ kvp_normalise() {
 	  else . end' "$1"
 }
 
-# hv-kvp's listing of the file-backed pools of a directory, one record a
-# line (hv-kvp shows pool 2, auto, as generated from the system, not the
-# file: docs/compatibility.md).
+# hv-kvp's listing of the file-backed pools of a directory (one JSON array),
+# one record a line (hv-kvp shows pool 2, auto, as generated from the
+# system, not the file: docs/compatibility.md).
 kvp_list() {
 	"$BUILD/hv-kvp" -c /dev/null --pool-dir "$1" --json list 2>&1 |
-		jq -c 'select(.pool_number != 2)' 2>&1
+		jq -c '.[] | select(.pool_number != 2)' 2>&1
 }
 
 compat_kvp() {

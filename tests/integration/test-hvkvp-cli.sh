@@ -1,6 +1,8 @@
 #!/bin/sh
 # hv-kvp, every subcommand and exit code: list/get/set/delete/watch/host,
-# pools by name and number, --json parsed back with jq, the host's limits
+# pools by name and number, --json parsed back with jq (one JSON array for
+# list, get and host; JSON Lines for watch), control characters (C0, DEL,
+# C1) escaped, the host's limits
 # (254 / 1022 UTF-16 units) and invalid UTF-8 refused, lock timeouts, and
 # reading what hypervkvpd stored from host SETs (and the other way round).
 . "${HVGUEST_SRC:-.}/tests/integration/lib.sh"
@@ -22,6 +24,16 @@ expect_rc() {
 }
 err_has() { grep -Eq -- "$1" "$T/err" || { cat "$T/err"; hv_fail "stderr lacks /$1/"; }; }
 out_is() { [ "$(cat "$T/out")" = "$1" ] || hv_fail "output \"$(cat "$T/out")\", expected \"$1\""; }
+# one_json_array FILE: FILE is exactly one JSON document, an array (list,
+# get and host --json); checked with Python's json.load too when there.
+one_json_array() {
+	jq -e -s 'length == 1 and (.[0] | type == "array")' "$1" >/dev/null ||
+		{ cat "$1"; hv_fail "$1 is not one JSON array"; }
+	if command -v python3 >/dev/null 2>&1; then
+		python3 -c 'import json, sys; assert isinstance(json.load(sys.stdin), list)' <"$1" ||
+			hv_fail "$1: json.load failed"
+	fi
+}
 
 hv_log "usage errors: exit 2"
 expect_rc 2
@@ -101,29 +113,47 @@ expect_rc 0 list
 grep -q '^\[1 guest\] ' "$T/out" || hv_fail "no guest header"
 grep -q '^\[2 auto\] 10 items' "$T/out" || hv_fail "no auto header"
 grep -Fq '  Ctl = a\tb\x1b[31mc' "$T/out" || hv_fail "control characters not escaped"
+# C1 controls (U+0080-U+009F) are valid UTF-8, and U+009B is a CSI to a terminal.
+pool_append 1 "C1$(printf '\302\205')" "$(printf 'x\302\233' )2J"
+expect_rc 0 list
+grep -Fq '  C1\u0085 = x\u009b2J' "$T/out" || hv_fail "C1 controls not escaped: $(grep C1 "$T/out")"
+! grep -q "$(printf '\302\233')" "$T/out" || hv_fail "a raw C1 control was printed"
 expect_rc 0 list --json
-jq -e -s 'length > 10 and all(.[]; has("pool") and has("pool_number") and has("key") and has("value"))' \
-	"$T/out" >/dev/null || hv_fail "list --json is not one record object per line"
-[ "$(jq -r 'select(.key == "Ctl") | .value' "$T/out")" = "$(printf 'a\tb\033[31mc')" ] ||
+one_json_array "$T/out"
+jq -e 'length > 10 and all(.[]; has("pool") and has("pool_number") and has("key") and has("value"))' \
+	"$T/out" >/dev/null || hv_fail "list --json is not an array of records"
+[ "$(jq -r '.[] | select(.key == "Ctl") | .value' "$T/out")" = "$(printf 'a\tb\033[31mc')" ] ||
 	hv_fail "JSON escaping did not round-trip"
-[ "$(jq -r 'select(.key == "emoji") | .value' "$T/out")" = "$v511" ] ||
+grep -Fq '"C1\u0085","value":"x\u009b2J"' "$T/out" || hv_fail "C1 controls not \\u-escaped in JSON"
+[ "$(jq -r '.[] | select(.key == "C1\u0085") | .value' "$T/out")" = "$(printf 'x\302\2332J')" ] ||
+	hv_fail "C1 controls did not round-trip through JSON"
+[ "$(jq -r '.[] | select(.key == "emoji") | .value' "$T/out")" = "$v511" ] ||
 	hv_fail "UTF-8 did not round-trip through JSON"
-[ "$(jq -r 'select(.key == "Ext") | "\(.pool) \(.pool_number)"' "$T/out")" = "external 0" ] ||
+[ "$(jq -r '.[] | select(.key == "Ext") | "\(.pool) \(.pool_number)"' "$T/out")" = "external 0" ] ||
 	hv_fail "JSON pool name/number wrong"
 expect_rc 0 --pool guest list --json
-[ "$(jq -s 'map(.pool) | unique | join(",")' "$T/out")" = '"guest"' ] ||
+one_json_array "$T/out"
+[ "$(jq 'map(.pool) | unique | join(",")' "$T/out")" = '"guest"' ] ||
 	hv_fail "--pool guest listed other pools"
+mkdir "$T/empty"
+"$HVGUEST_BUILD/hv-kvp" -c /dev/null --pool-dir "$T/empty" --pool external list --json >"$T/out" ||
+	hv_fail "list --json of an empty pool failed"
+out_is "[]"
 expect_rc 0 get --json Greeting
-[ "$(jq -r '"\(.pool)/\(.index)/\(.key)=\(.value)"' "$T/out")" = "guest/0/Greeting=replaced" ] ||
-	hv_fail "get --json: $(cat "$T/out")"
+one_json_array "$T/out"
+[ "$(jq -r 'length, (.[0] | "\(.pool)/\(.index)/\(.key)=\(.value)")' "$T/out" | tr '\n' ' ')" = \
+	"1 guest/0/Greeting=replaced " ] || hv_fail "get --json: $(cat "$T/out")"
+expect_rc 1 get --json NoSuchKey
+out_is ""
 
 hv_log "the auto pool, computed as hypervkvpd reports it"
 "$HVGUEST_BUILD/hv-kvp" -c /dev/null -o "kvp.pool_dir=$T/pools" -o "kvp.os_release=$T/os-release" \
 	--pool auto list --json >"$T/auto.json" || hv_fail "list --pool auto failed"
-[ "$(jq -s length "$T/auto.json")" -eq 10 ] || hv_fail "auto pool has not 10 items"
-[ "$(jq -r 'select(.key == "OSName") | .value' "$T/auto.json")" = "Hostsim Test Linux" ] ||
+one_json_array "$T/auto.json"
+[ "$(jq length "$T/auto.json")" -eq 10 ] || hv_fail "auto pool has not 10 items"
+[ "$(jq -r '.[] | select(.key == "OSName") | .value' "$T/auto.json")" = "Hostsim Test Linux" ] ||
 	hv_fail "auto pool ignores kvp.os_release"
-[ "$(jq -r 'select(.index == 9) | .value' "$T/auto.json")" = "$(uname -m)" ] ||
+[ "$(jq -r '.[] | select(.index == 9) | .value' "$T/auto.json")" = "$(uname -m)" ] ||
 	hv_fail "ProcessorArchitecture is not item 9"
 expect_rc 0 get OSBuildNumber
 out_is "$(uname -r)"
@@ -180,6 +210,9 @@ wait "$wjpid" || hv_fail "watch --json exited $?"
 cat "$T/watch.out"
 [ "$(cat "$T/watch.out")" = "$(printf '+ guest Watched = one\n~ guest Watched = two\n- guest Watched')" ] ||
 	hv_fail "watch printed something else"
+# JSON Lines: one object a line, as each change happens.
+[ "$(wc -l <"$T/watchj.out")" -eq 3 ] && jq -e -s 'length == 3 and all(.[]; type == "object")' \
+	"$T/watchj.out" >/dev/null || hv_fail "watch --json is not one object a line"
 [ "$(jq -r '"\(.event) \(.value)"' "$T/watchj.out" | tr '\n' ' ')" = "added one changed two removed two " ] ||
 	hv_fail "watch --json: $(cat "$T/watchj.out")"
 # Not through the kvp function: $! must be hv-kvp itself, not a subshell.
@@ -199,7 +232,9 @@ expect_rc 0 host
 grep -Eq '^VirtualMachineName: +demo-vm$' "$T/out" || hv_fail "host: $(cat "$T/out")"
 [ "$(head -n 1 "$T/out" | cut -d: -f1)" = VirtualMachineName ] || hv_fail "host order"
 expect_rc 0 host --json
-[ "$(jq -r 'select(.key == "HostName") | .value' "$T/out")" = HOSTSIM-01 ] || hv_fail "host --json"
+one_json_array "$T/out"
+[ "$(jq -r '.[] | select(.key == "HostName") | .value' "$T/out")" = HOSTSIM-01 ] || hv_fail "host --json"
+[ "$(jq -r '.[0].key' "$T/out")" = VirtualMachineName ] || hv_fail "host --json order"
 expect_rc 0 get HostPushed
 out_is yes
 expect_rc 0 set ForTheHost "set_by_hv-kvp"

@@ -71,6 +71,26 @@ static void print_record_text(const struct hvkvp_record *r)
 	fputc('\n', stdout);
 }
 
+/* One JSON array of every record, printed only once every pool could be read. */
+static int list_json(const struct hvkvp *k, unsigned first, unsigned last)
+{
+	struct hvkvp_snapshot snaps[KVP_POOL_COUNT] = { 0 };
+	size_t count = 0;
+	int r = 0;
+
+	for (unsigned pool = first; r == 0 && pool <= last; pool++)
+		r = read_pool(k, pool, &snaps[pool]);
+	if (r == 0) {
+		for (unsigned pool = first; pool <= last; pool++)
+			for (size_t i = 0; i < snaps[pool].n; i++)
+				out_json_item(stdout, &count, pool, &snaps[pool].recs[i]);
+		out_json_end(stdout, count);
+	}
+	for (unsigned pool = first; pool <= last; pool++)
+		snapshot_done(&snaps[pool]);
+	return r;
+}
+
 int cmd_list(struct hvkvp *k)
 {
 	unsigned first = 0, last = KVP_POOL_COUNT - 1;
@@ -83,16 +103,13 @@ int cmd_list(struct hvkvp *k)
 	if (wants_files(k) && (r = pool_dir_check(k)) != 0)
 		return r;
 
+	if (k->json)
+		return list_json(k, first, last);
 	for (unsigned pool = first; pool <= last; pool++) {
 		_cleanup_snapshot_ struct hvkvp_snapshot snap = { 0 };
 		r = read_pool(k, pool, &snap);
 		if (r != 0)
 			return r;
-		if (k->json) {
-			for (size_t i = 0; i < snap.n; i++)
-				out_record_json(stdout, pool, &snap.recs[i], NULL, NULL);
-			continue;
-		}
 		if (pool != first)
 			putchar('\n');
 		if (pool == KVP_POOL_AUTO)
@@ -164,9 +181,11 @@ int cmd_get(struct hvkvp *k)
 		const struct hvkvp_record *rec = find_key(&snap, key);
 		if (!rec)
 			continue;
-		if (k->json)
-			out_record_json(stdout, pool, rec, NULL, NULL);
-		else
+		if (k->json) {
+			size_t count = 0;
+			out_json_item(stdout, &count, pool, rec);
+			out_json_end(stdout, count);
+		} else
 			printf("%s\n", rec->value);
 		return HVKVP_EXIT_OK;
 	}
@@ -304,10 +323,11 @@ static bool is_host_key(const char *key)
 	return false;
 }
 
-static void host_print(const struct hvkvp *k, const struct hvkvp_record *r, int width)
+static void host_print(const struct hvkvp *k, const struct hvkvp_record *r, int width,
+		       size_t *count)
 {
 	if (k->json) {
-		out_record_json(stdout, KVP_POOL_AUTO_EXTERNAL, r, NULL, NULL);
+		out_json_item(stdout, count, KVP_POOL_AUTO_EXTERNAL, r);
 		return;
 	}
 	out_text(stdout, r->key);
@@ -319,6 +339,7 @@ static void host_print(const struct hvkvp *k, const struct hvkvp_record *r, int 
 int cmd_host(struct hvkvp *k)
 {
 	_cleanup_snapshot_ struct hvkvp_snapshot snap = { 0 };
+	size_t count = 0;
 	int width = 0, r;
 
 	if (k->n_args > 0)
@@ -346,10 +367,12 @@ int cmd_host(struct hvkvp *k)
 	for (size_t j = 0; j < ELEMENTSOF(host_keys); j++) {
 		const struct hvkvp_record *rec = find_key(&snap, host_keys[j]);
 		if (rec)
-			host_print(k, rec, width);
+			host_print(k, rec, width, &count);
 	}
 	for (size_t i = 0; i < snap.n; i++)
 		if (snap.recs[i].key && !is_host_key(snap.recs[i].key))
-			host_print(k, &snap.recs[i], width);
+			host_print(k, &snap.recs[i], width, &count);
+	if (k->json)
+		out_json_end(stdout, count);
 	return HVKVP_EXIT_OK;
 }

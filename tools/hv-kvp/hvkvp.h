@@ -66,8 +66,12 @@ int report_io_error(const struct hvkvp *k, unsigned pool, int r, const char *wha
 /* output.c */
 void out_text(FILE *f, const char *s);
 void out_json_string(FILE *f, const char *s);
+/* One record object, no newline. */
 void out_record_json(FILE *f, unsigned pool, const struct hvkvp_record *r, const char *event,
 		     const char *old_value);
+/* A JSON array of records: an item at a time (*count counts them), then the end. */
+void out_json_item(FILE *f, size_t *count, unsigned pool, const struct hvkvp_record *r);
+void out_json_end(FILE *f, size_t count);
 
 /* commands.c */
 int cmd_list(struct hvkvp *k);

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Printing keys and values safely. Pool files are written by several
- * programs and by the host, so a value may hold control characters or
- * bytes that are not UTF-8: the text form escapes them so a terminal is
- * never driven by pool contents, and the JSON form is always valid JSON.
+ * programs and by the host, so a value may hold control characters (C0,
+ * DEL, C1) or bytes that are not UTF-8: the text form escapes them as the
+ * daemons' logs do (lib/strescape.h) so a terminal is never driven by pool
+ * contents, and the JSON form is always valid JSON with every control
+ * character as a \u escape.
+ *
+ * list, get and host print one JSON document, an array of records, one
+ * record a line (out_json_item, out_json_end); watch prints JSON Lines,
+ * one record object a line, as the changes happen.
  */
 #include <string.h>
 
 #include "hvkvp.h"
+#include "strescape.h"
 #include "utf8.h"
 
 /* Length of the valid UTF-8 sequence at s (0 if the bytes there are not one). */
@@ -33,26 +40,14 @@ static size_t utf8_seq_len(const char *s)
 
 void out_text(FILE *f, const char *s)
 {
-	while (*s) {
-		unsigned char c = (unsigned char)*s;
-		size_t n = utf8_seq_len(s);
+	size_t len = strlen(s);
 
-		if (c == '\\')
-			fputs("\\\\", f);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c == '\r')
-			fputs("\\r", f);
-		else if (n == 0 || c < 0x20 || c == 0x7f)
-			fprintf(f, "\\x%02x", c);
-		else {
-			fwrite(s, 1, n, f);
-			s += n;
-			continue;
-		}
-		s++;
+	while (len > 0) {
+		char buf[256];
+		size_t used, n = str_escape(buf, sizeof(buf), s, len, &used);
+		fwrite(buf, 1, n, f);
+		s += used;
+		len -= used;
 	}
 }
 
@@ -72,9 +67,14 @@ void out_json_string(FILE *f, const char *s)
 			fputs("\\t", f);
 		else if (c == '\r')
 			fputs("\\r", f);
-		else if (c < 0x20)
+		else if (c < 0x20 || c == 0x7f)
 			fprintf(f, "\\u%04x", c);
-		else if (n == 0)
+		else if (n == 2 && c == 0xc2 && (unsigned char)s[1] < 0xa0) {
+			/* A C1 control (U+0080-U+009F): valid JSON raw, but not for a terminal. */
+			fprintf(f, "\\u%04x", (unsigned char)s[1]);
+			s += 2;
+			continue;
+		} else if (n == 0)
 			/* JSON text must be UTF-8: a stray byte becomes U+FFFD. */
 			fputs("\\ufffd", f);
 		else {
@@ -108,5 +108,17 @@ void out_record_json(FILE *f, unsigned pool, const struct hvkvp_record *r, const
 		fputs(",\"old_value\":", f);
 		out_json_string(f, old_value);
 	}
-	fputs("}\n", f);
+	fputc('}', f);
+}
+
+void out_json_item(FILE *f, size_t *count, unsigned pool, const struct hvkvp_record *r)
+{
+	fputs(*count == 0 ? "[\n" : ",\n", f);
+	out_record_json(f, pool, r, NULL, NULL);
+	(*count)++;
+}
+
+void out_json_end(FILE *f, size_t count)
+{
+	fputs(count == 0 ? "[]\n" : "\n]\n", f);
 }

@@ -59,6 +59,7 @@ static void print_event(const struct hvkvp *k, unsigned pool, char sign,
 	if (k->json) {
 		const char *ev = sign == '+' ? "added" : sign == '-' ? "removed" : "changed";
 		out_record_json(stdout, pool, r, ev, old_value);
+		putchar('\n');
 	} else {
 		printf("%c %s ", sign, pool_name(pool));
 		out_text(stdout, r->key);
