@@ -28,6 +28,8 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +53,8 @@ struct fcopy_session {
 	char *target; /* final component */
 	uint32_t flags;
 	uint64_t file_size;
+	bool reserved;	     /* file_size is preallocated: a write into it cannot run out of space */
+	uint64_t written_end; /* end of the furthest byte written */
 
 	uint8_t *buf; /* gathered sequential data, FCOPY_BUFFER_SIZE */
 	size_t buf_len;
@@ -270,16 +274,20 @@ static void random_name(char buf[static 32])
 	snprintf(buf, 32, FCOPY_TMP_PREFIX "%016llx", (unsigned long long)v);
 }
 
+/*
+ * The temporary file is 0600 while the data arrives (a hidden name of the
+ * fallback is visible to readers of the directory); its final owner, group
+ * and mode are set just before it is published (set_attributes).
+ */
 static int create_temp(struct fcopy_session *s)
 {
-	int fd = openat(s->dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, s->file_mode);
+	int fd = openat(s->dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == ENOENT)) {
 		/* No O_TMPFILE on this filesystem: a hidden name, removed on cancel. */
 		for (int tries = 0; tries < 16 && fd < 0; tries++) {
 			random_name(s->tmp_name);
 			fd = openat(s->dir_fd, s->tmp_name,
-				    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-				    s->file_mode);
+				    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 			if (fd < 0 && errno != EEXIST)
 				break;
 		}
@@ -289,9 +297,40 @@ static int create_temp(struct fcopy_session *s)
 	if (fd < 0)
 		return negative_errno();
 	s->fd = fd;
-	/* The umask must not change the configured mode. */
-	if (fchmod(fd, s->file_mode) < 0)
+	/* The umask must not make it readable by others either. */
+	if (fchmod(fd, 0600) < 0)
 		return negative_errno();
+	return 0;
+}
+
+/*
+ * Claim the announced space now, so that a full disk is reported before
+ * any data moves and a write into it cannot fail for space. The size comes
+ * from the host and is not trusted: more than the space unprivileged users
+ * may still take (f_bavail) is refused outright, without trying, so that
+ * a lying host neither fills the disk for a moment nor eats the root
+ * reserve. A file system that cannot preallocate is written through
+ * instead (handle_write).
+ */
+static int reserve_space(struct fcopy_session *s, uint64_t size)
+{
+	struct statvfs sv;
+
+	s->reserved = false;
+	if (size == 0)
+		return 0;
+	if (size > (uint64_t)INT64_MAX)
+		return -EFBIG;
+	/* f_blocks 0: no limit known (a tmpfs with size=0, some FUSE). */
+	if (fstatvfs(s->fd, &sv) == 0 && sv.f_blocks > 0 && sv.f_frsize > 0 &&
+	    size / sv.f_frsize >= (uint64_t)sv.f_bavail)
+		return -ENOSPC;
+	if (fallocate(s->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)size) < 0) {
+		if (errno == EOPNOTSUPP || errno == ENOSYS)
+			return 0;
+		return negative_errno();
+	}
+	s->reserved = true;
 	return 0;
 }
 
@@ -328,11 +367,8 @@ static int handle_start(struct fcopy_session *s, const struct fcopy_request *req
 		s->target = strdup(req->file_name);
 		r = s->target ? create_temp(s) : -ENOMEM;
 	}
-	/* Claim the space now, so a full disk is reported before any data moves. */
-	if (r >= 0 && req->file_size > 0 && req->file_size <= (uint64_t)INT64_MAX &&
-	    fallocate(s->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)req->file_size) < 0 &&
-	    errno != EOPNOTSUPP && errno != ENOSYS)
-		r = negative_errno();
+	if (r >= 0)
+		r = reserve_space(s, req->file_size);
 	if (r < 0) {
 		session_reset(s);
 		return r;
@@ -341,6 +377,7 @@ static int handle_start(struct fcopy_session *s, const struct fcopy_request *req
 	s->file_size = req->file_size;
 	s->buf_len = 0;
 	s->wb_from = s->wb_to = 0;
+	s->written_end = 0;
 	s->active = true;
 	return 0;
 }
@@ -406,6 +443,13 @@ static int handle_write(struct fcopy_session *s, const struct fcopy_request *req
 		s->buf_off = req->offset;
 	memcpy(s->buf + s->buf_len, req->data, req->size);
 	s->buf_len += req->size;
+	s->written_end = MAX(s->written_end, req->offset + req->size);
+	/*
+	 * Gathering is safe only where the space is reserved; elsewhere this
+	 * WRITE's own answer must say whether its bytes could be written.
+	 */
+	if (!s->reserved)
+		return flush_buffer(s);
 	return 0;
 }
 
@@ -422,6 +466,61 @@ static int link_temp(struct fcopy_session *s, const char *name)
 	if (linkat(AT_FDCWD, proc, s->dir_fd, name, AT_SYMLINK_FOLLOW) < 0)
 		return negative_errno();
 	return 0;
+}
+
+/*
+ * Give the temporary file the attributes it is published with. A new file:
+ * fcopy.file_mode, owned by the daemon. A file that replaces one (OVER_WRITE):
+ * the replaced file's owner, group and permission bits, and its POSIX
+ * access ACL, so that nobody gains access the old file did not give. The
+ * set-user-ID, set-group-ID and sticky bits are dropped (the content is
+ * new), and no other extended attribute is carried over: the SELinux label
+ * and the rest of security.*, file capabilities, user.* and trusted.* are
+ * those any new file in the directory gets.
+ */
+static int set_attributes(struct fcopy_session *s)
+{
+	_cleanup_close_ int old = -1;
+	char proc[64], acl[8192];
+	ssize_t acl_len = -1;
+	struct stat st;
+
+	if (s->flags & OVER_WRITE) {
+		old = openat(s->dir_fd, s->target, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (old < 0 && errno != ENOENT)
+			return negative_errno();
+	}
+	if (old < 0)
+		return fchmod(s->fd, s->file_mode) < 0 ? negative_errno() : 0;
+	if (fstat(old, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return S_ISLNK(st.st_mode) ? -ELOOP : S_ISDIR(st.st_mode) ? -EISDIR : -EPERM;
+	/* An O_PATH descriptor has no xattr calls of its own; its /proc link does. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", old);
+	acl_len = getxattr(proc, "system.posix_acl_access", acl, sizeof(acl));
+	if (acl_len < 0 && errno != ENODATA && errno != EOPNOTSUPP)
+		return negative_errno();
+	if (fchown(s->fd, st.st_uid, st.st_gid) < 0)
+		return negative_errno();
+	if (acl_len > 0 && fsetxattr(s->fd, "system.posix_acl_access", acl, (size_t)acl_len, 0) < 0)
+		return negative_errno();
+	/* After the ACL: chmod keeps the ACL's mask equal to the group bits, as before. */
+	if (fchmod(s->fd, st.st_mode & 0777) < 0)
+		return negative_errno();
+	return 0;
+}
+
+/*
+ * A copy shorter than announced keeps what arrived (as upstream does), but
+ * not the space reserved for the rest: truncating to the size the file
+ * has frees the preallocated blocks beyond it (ext4, XFS, tmpfs).
+ */
+static int release_unwritten(struct fcopy_session *s)
+{
+	if (!s->reserved || s->written_end >= s->file_size)
+		return 0;
+	return ftruncate(s->fd, (off_t)s->written_end) < 0 ? negative_errno() : 0;
 }
 
 /* Put the finished temporary file in place of the target. */
@@ -467,6 +566,10 @@ static int handle_complete(struct fcopy_session *s)
 	if (!s->active)
 		return -EBADF;
 	r = flush_buffer(s);
+	if (r >= 0)
+		r = release_unwritten(s);
+	if (r >= 0)
+		r = set_attributes(s);
 	if (r >= 0 && fsync(s->fd) < 0)
 		r = negative_errno();
 	if (r >= 0)
