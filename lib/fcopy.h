@@ -42,6 +42,17 @@ struct fcopy_session_options {
 struct fcopy_session;
 
 int fcopy_session_new(const struct fcopy_session_options *opts, struct fcopy_session **ret);
+/*
+ * The i-th allowed root (0-based), as opened by fcopy_session_new(): its
+ * path, and *ret_error 0 when it is open, else the -errno that keeps it
+ * closed and *ret_why a sentence saying why (a component that is a
+ * symlink, missing, or changeable by someone other than root or the
+ * daemon's user). Copies below a closed root are refused; it is tried
+ * again, with the same checks, when a copy needs it. False past the last.
+ */
+bool fcopy_session_root(const struct fcopy_session *s, size_t i, const char **ret_path,
+			int *ret_error, const char **ret_why);
+
 /* Frees; an unfinished copy is cancelled (its temporary file removed). */
 struct fcopy_session *fcopy_session_free(struct fcopy_session *s);
 

@@ -3,10 +3,15 @@
  * The fcopy session: one copy at a time, from START_FILE_COPY to
  * COMPLETE_FCOPY or CANCEL_FCOPY, whichever transport delivered it.
  *
- * Safety: the destination directory is reached one component at a time
- * with openat(O_PATH|O_DIRECTORY|O_NOFOLLOW) from the allowed root it lies
- * under, so no symlink in the host-given part of the path is followed and
- * ".." is refused before anything is opened. Data goes to an unnamed
+ * Safety: each allowed root is opened once, when the session is made (at
+ * start and at every reload), walking from "/" one component at a time
+ * without following symlinks and refusing a root below any directory that
+ * someone other than root (or the daemon's own user) could change; the
+ * descriptor is held. The destination directory is then reached one
+ * component at a time with openat(O_PATH|O_DIRECTORY|O_NOFOLLOW) from that
+ * descriptor, so no symlink is followed anywhere, nobody can swap a root
+ * for a symlink between copies, and ".." is refused before anything is
+ * opened. Data goes to an unnamed
  * O_TMPFILE in that directory (or, where the filesystem lacks O_TMPFILE, a
  * hidden name created O_EXCL), which is fsynced and linked or renamed onto
  * the target at COMPLETE: a reader sees the old file or the whole new one,
@@ -41,8 +46,16 @@
 #define FCOPY_WRITEBEHIND (8 * 1024 * 1024)
 #define FCOPY_TMP_PREFIX  ".hvfcopy-"
 
+struct fcopy_root {
+	char *path; /* absolute, no trailing '/' except "/" itself */
+	int fd;	    /* O_PATH|O_DIRECTORY, or -1 with error and why */
+	int error;
+	char why[PATH_MAX + 96];
+};
+
 struct fcopy_session {
-	char **roots; /* absolute, no trailing '/' except "/" itself */
+	struct fcopy_root *roots;
+	size_t n_roots;
 	unsigned file_mode, dir_mode;
 
 	bool active;
@@ -53,7 +66,7 @@ struct fcopy_session {
 	char *target; /* final component */
 	uint32_t flags;
 	uint64_t file_size;
-	bool reserved;	     /* file_size is preallocated: a write into it cannot run out of space */
+	bool reserved; /* file_size is preallocated: a write into it cannot run out of space */
 	uint64_t written_end; /* end of the furthest byte written */
 
 	uint8_t *buf; /* gathered sequential data, FCOPY_BUFFER_SIZE */
@@ -81,13 +94,15 @@ uint32_t fcopy_status_from_errno(int r)
 	}
 }
 
-static void strv_free(char **l)
+static void roots_free(struct fcopy_root *roots, size_t n)
 {
-	if (!l)
+	if (!roots)
 		return;
-	for (char **p = l; *p; p++)
-		free(*p);
-	free(l);
+	for (size_t i = 0; i < n; i++) {
+		free(roots[i].path);
+		safe_close(roots[i].fd);
+	}
+	free(roots);
 }
 
 /* A root as given, without trailing slashes; "" stands for "/". */
@@ -103,6 +118,111 @@ static int root_normalize(const char *root, char **ret)
 		return -ENOMEM;
 	*ret = s;
 	return 0;
+}
+
+/* Only root and the daemon's own user may be able to change a directory above a root. */
+static bool dir_trusted(const struct stat *st)
+{
+	return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/*
+ * Open rt->path from "/" one component at a time, never following a
+ * symlink, after checking that every directory above it is trusted (as
+ * sshd's StrictModes: sticky directories such as /tmp are no exception,
+ * since anyone may create the name a root needs there before it exists).
+ * The root itself may be writable by others: nothing below it is followed.
+ * On failure rt->why says which component and why.
+ */
+static int root_open(struct fcopy_root *rt)
+{
+	_cleanup_close_ int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char sofar[PATH_MAX] = "";
+	const char *p = rt->path;
+	size_t len = 0;
+	struct stat st;
+	int r;
+
+	rt->fd = safe_close(rt->fd);
+	rt->why[0] = '\0';
+	if (fd < 0) {
+		r = negative_errno();
+		snprintf(rt->why, sizeof(rt->why), "cannot open /: %s", strerror(-r));
+		return rt->error = r;
+	}
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		size_t n = strcspn(p, "/");
+		if (n == 1 && p[0] == '.') {
+			p += n;
+			continue;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			snprintf(rt->why, sizeof(rt->why), "\"..\" in the path");
+			return rt->error = -EINVAL;
+		}
+		if (fstat(fd, &st) < 0) {
+			r = negative_errno();
+			snprintf(rt->why, sizeof(rt->why), "%s: %s", len ? sofar : "/",
+				 strerror(-r));
+			return rt->error = r;
+		}
+		if (!dir_trusted(&st)) {
+			if (st.st_uid != 0 && st.st_uid != geteuid())
+				snprintf(rt->why, sizeof(rt->why),
+					 "%s is owned by uid %u, who could replace the root",
+					 len ? sofar : "/", (unsigned)st.st_uid);
+			else
+				snprintf(rt->why, sizeof(rt->why),
+					 "%s is writable by group or others (mode %04o), who could "
+					 "replace the root",
+					 len ? sofar : "/", (unsigned)(st.st_mode & 07777));
+			return rt->error = -EPERM;
+		}
+		if (len + 1 + n >= sizeof(sofar)) {
+			snprintf(rt->why, sizeof(rt->why), "path too long");
+			return rt->error = -ENAMETOOLONG;
+		}
+		sofar[len++] = '/';
+		memcpy(sofar + len, p, n);
+		len += n;
+		sofar[len] = '\0';
+		int nfd =
+			openat(fd, sofar + len - n, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0) {
+			r = negative_errno();
+			if (r == -ENOTDIR &&
+			    fstatat(fd, sofar + len - n, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode)) {
+				snprintf(rt->why, sizeof(rt->why),
+					 "%s is a symbolic link (write the path it points to)",
+					 sofar);
+				return rt->error = -ELOOP;
+			}
+			snprintf(rt->why, sizeof(rt->why), "%s: %s", sofar, strerror(-r));
+			return rt->error = r;
+		}
+		close(fd);
+		fd = nfd;
+		p += n;
+	}
+	rt->fd = TAKE_FD(fd);
+	rt->error = 0;
+	return 0;
+}
+
+bool fcopy_session_root(const struct fcopy_session *s, size_t i, const char **ret_path,
+			int *ret_error, const char **ret_why)
+{
+	if (!s || i >= s->n_roots)
+		return false;
+	*ret_path = s->roots[i].path;
+	*ret_error = s->roots[i].fd >= 0 ? 0 : s->roots[i].error;
+	*ret_why = s->roots[i].why;
+	return true;
 }
 
 int fcopy_session_new(const struct fcopy_session_options *opts, struct fcopy_session **ret)
@@ -121,17 +241,21 @@ int fcopy_session_new(const struct fcopy_session_options *opts, struct fcopy_ses
 	s->dir_fd = s->fd = -1;
 	s->file_mode = opts && opts->file_mode ? opts->file_mode : 0644;
 	s->dir_mode = opts && opts->dir_mode ? opts->dir_mode : 0755;
-	s->roots = calloc(n + 1, sizeof(char *));
-	if (!s->roots) {
+	s->roots = calloc(n, sizeof(*s->roots));
+	if (n > 0 && !s->roots) {
 		fcopy_session_free(s);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
-		r = root_normalize(roots[i], &s->roots[i]);
+		s->roots[i].fd = -1;
+		s->n_roots = i + 1;
+		r = root_normalize(roots[i], &s->roots[i].path);
 		if (r < 0) {
 			fcopy_session_free(s);
 			return r;
 		}
+		/* A root that cannot be opened now is not fatal: it is said, and retried. */
+		(void)root_open(&s->roots[i]);
 	}
 	*ret = s;
 	return 0;
@@ -161,7 +285,7 @@ struct fcopy_session *fcopy_session_free(struct fcopy_session *s)
 	if (!s)
 		return NULL;
 	session_reset(s);
-	strv_free(s->roots);
+	roots_free(s->roots, s->n_roots);
 	free(s->buf);
 	free(s);
 	return NULL;
@@ -180,15 +304,16 @@ static size_t root_prefix(const char *root, const char *path)
 
 /*
  * Open the destination directory. path is absolute; the longest allowed
- * root it lies under is opened as the administrator wrote it (symlinks in
- * a configured root are the administrator's choice), and every further
- * component without following symlinks, creating it when asked.
+ * root it lies under is used through its held descriptor (a root that
+ * could not be opened before is tried again, with the same checks), and
+ * every further component is opened without following symlinks, created
+ * when asked.
  */
 static int open_destination(struct fcopy_session *s, const char *path, bool create, int *ret_fd)
 {
 	_cleanup_free_ char *copy = NULL;
 	_cleanup_close_ int fd = -1;
-	const char *best = NULL;
+	struct fcopy_root *best = NULL;
 	size_t best_len = 0;
 
 	if (path[0] != '/')
@@ -218,17 +343,22 @@ static int open_destination(struct fcopy_session *s, const char *path, bool crea
 		*w++ = '/';
 	*w = '\0';
 
-	for (char **r = s->roots; *r; r++) {
-		size_t n = root_prefix(*r, copy);
+	for (size_t i = 0; i < s->n_roots; i++) {
+		size_t n = root_prefix(s->roots[i].path, copy);
 		if (n > 0 && (!best || n > best_len)) {
-			best = *r;
+			best = &s->roots[i];
 			best_len = n;
 		}
 	}
 	if (!best)
 		return -EACCES;
+	if (best->fd < 0) {
+		int r = root_open(best);
+		if (r < 0)
+			return r;
+	}
 
-	fd = open(best, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = fcntl(best->fd, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0)
 		return negative_errno();
 	char *rest = copy + best_len;

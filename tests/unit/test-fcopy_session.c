@@ -299,12 +299,33 @@ static void test_symlinks(void)
 	unit_rm_rf(base);
 }
 
+/*
+ * A base for tests that configure a root: every directory above a root must
+ * be owned by root or by us and writable by nobody else, which /tmp is not.
+ * As root: under /run; otherwise under the build directory.
+ */
+static void make_trusted_base(void)
+{
+	char cwd[200];
+	const char *b = getenv("HVGUEST_BUILD");
+
+	if (geteuid() == 0)
+		snprintf(base, sizeof(base), "/run/test-fcopy_session.XXXXXX");
+	else if (b && b[0] == '/')
+		snprintf(base, sizeof(base), "%s/test-fcopy_session.XXXXXX", b);
+	else {
+		CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof(cwd)));
+		snprintf(base, sizeof(base), "%.200s/test-fcopy_session.XXXXXX", cwd);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(base));
+}
+
 static void test_allowed_roots(void)
 {
 	struct fcopy_session *s = NULL;
 	char root[PATH_MAX], other[PATH_MAX], p[PATH_MAX];
 
-	make_base();
+	make_trusted_base();
 	snprintf(root, sizeof(root), "%s/allowed/", base);
 	snprintf(other, sizeof(other), "%s/allowedness", base);
 	CU_ASSERT_EQUAL(mkdir(root, 0755), 0);
