@@ -34,9 +34,13 @@ struct fcopy_request {
 };
 
 struct fcopy_session_options {
-	const char *const *allowed_roots; /* NULL-terminated absolute dirs; NULL = { "/" } */
-	unsigned file_mode;		  /* mode of copied files (default 0644) */
-	unsigned dir_mode;		  /* mode of directories CREATE_PATH makes (0755) */
+	/*
+	 * NULL-terminated absolute dirs; NULL = { "/" }. Opened by
+	 * fcopy_session_new() and held (see fcopy_session_root()).
+	 */
+	const char *const *allowed_roots;
+	unsigned file_mode; /* mode of copied files (default 0644) */
+	unsigned dir_mode;  /* mode of directories CREATE_PATH makes (0755) */
 };
 
 struct fcopy_session;
