@@ -131,7 +131,8 @@ static int fcopyd_new_session(const struct hv_config *c, struct fcopy_session **
 	for (size_t i = 0; fcopy_session_root(*ret, i, &path, &error, &why); i++)
 		if (error < 0)
 			log_warning(
-				"fcopy.allowed_roots: refusing %s: %s; copies there are refused",
+				"fcopy.allowed_roots: refusing %s: %s; copies there are refused "
+				"(checked again when one arrives)",
 				path, *why ? why : strerror(-error));
 	return 0;
 }
