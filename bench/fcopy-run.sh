@@ -53,7 +53,7 @@ srcsum=$(cksum <"$work/src")
 start_responder() { # name sock
 	case $1 in
 	hypervfcopyd) "$BUILD/hypervfcopyd" -c /dev/null -o fcopy.device="$2" \
-		-o fcopy.transport=chardev -o fcopy.allowed_roots="$work" & ;;
+		-o fcopy.transport=chardev -o fcopy.allowed_roots=/ & ;;
 	null) "$NULLD" "$2" & ;;
 	upstream) LD_PRELOAD=$SHIM HVGUEST_SHIM_FCOPY=$2 "$UPSTREAM" -n & ;;
 	esac

@@ -55,7 +55,7 @@ run_one() { # responder
 	case $1 in
 	hypervfcopyd) "$BUILD/hypervfcopyd" -c /dev/null -o fcopy.transport=uio \
 		-o "fcopy.sysfs_root=$u/sys/bus/vmbus/devices" -o "fcopy.uio_dev_dir=$u/dev" \
-		-o fcopy.uio_driver_dir= -o "fcopy.allowed_roots=$work" 2>>"$work/responder.log" & ;;
+		-o fcopy.uio_driver_dir= -o fcopy.allowed_roots=/ 2>>"$work/responder.log" & ;;
 	null) "$NULLD" "$u/dev/uio3" "$u/sys/bus/vmbus/devices/$INSTANCE/channels/14/ring" \
 		2>>"$work/responder.log" & ;;
 	esac

@@ -34,14 +34,29 @@ struct fcopy_request {
 };
 
 struct fcopy_session_options {
-	const char *const *allowed_roots; /* NULL-terminated absolute dirs; NULL = { "/" } */
-	unsigned file_mode;		  /* mode of copied files (default 0644) */
-	unsigned dir_mode;		  /* mode of directories CREATE_PATH makes (0755) */
+	/*
+	 * NULL-terminated absolute dirs; NULL = { "/" }. Opened by
+	 * fcopy_session_new() and held (see fcopy_session_root()).
+	 */
+	const char *const *allowed_roots;
+	unsigned file_mode; /* mode of copied files (default 0644) */
+	unsigned dir_mode;  /* mode of directories CREATE_PATH makes (0755) */
 };
 
 struct fcopy_session;
 
 int fcopy_session_new(const struct fcopy_session_options *opts, struct fcopy_session **ret);
+/*
+ * The i-th allowed root (0-based), as opened by fcopy_session_new(): its
+ * path, and *ret_error 0 when it is open, else the -errno that keeps it
+ * closed and *ret_why a sentence saying why (a component that is a
+ * symlink, missing, or changeable by someone other than root or the
+ * daemon's user). Copies below a closed root are refused; it is tried
+ * again, with the same checks, when a copy needs it. False past the last.
+ */
+bool fcopy_session_root(const struct fcopy_session *s, size_t i, const char **ret_path,
+			int *ret_error, const char **ret_why);
+
 /* Frees; an unfinished copy is cancelled (its temporary file removed). */
 struct fcopy_session *fcopy_session_free(struct fcopy_session *s);
 

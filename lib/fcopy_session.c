@@ -3,10 +3,15 @@
  * The fcopy session: one copy at a time, from START_FILE_COPY to
  * COMPLETE_FCOPY or CANCEL_FCOPY, whichever transport delivered it.
  *
- * Safety: the destination directory is reached one component at a time
- * with openat(O_PATH|O_DIRECTORY|O_NOFOLLOW) from the allowed root it lies
- * under, so no symlink in the host-given part of the path is followed and
- * ".." is refused before anything is opened. Data goes to an unnamed
+ * Safety: each allowed root is opened once, when the session is made (at
+ * start and at every reload), walking from "/" one component at a time
+ * without following symlinks and refusing a root below any directory that
+ * someone other than root (or the daemon's own user) could change; the
+ * descriptor is held. The destination directory is then reached one
+ * component at a time with openat(O_PATH|O_DIRECTORY|O_NOFOLLOW) from that
+ * descriptor, so no symlink is followed anywhere, nobody can swap a root
+ * for a symlink between copies, and ".." is refused before anything is
+ * opened. Data goes to an unnamed
  * O_TMPFILE in that directory (or, where the filesystem lacks O_TMPFILE, a
  * hidden name created O_EXCL), which is fsynced and linked or renamed onto
  * the target at COMPLETE: a reader sees the old file or the whole new one,
@@ -28,6 +33,8 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,8 +46,16 @@
 #define FCOPY_WRITEBEHIND (8 * 1024 * 1024)
 #define FCOPY_TMP_PREFIX  ".hvfcopy-"
 
+struct fcopy_root {
+	char *path; /* absolute, no trailing '/' except "/" itself */
+	int fd;	    /* O_PATH|O_DIRECTORY, or -1 with error and why */
+	int error;
+	char why[PATH_MAX + 96];
+};
+
 struct fcopy_session {
-	char **roots; /* absolute, no trailing '/' except "/" itself */
+	struct fcopy_root *roots;
+	size_t n_roots;
 	unsigned file_mode, dir_mode;
 
 	bool active;
@@ -51,6 +66,8 @@ struct fcopy_session {
 	char *target; /* final component */
 	uint32_t flags;
 	uint64_t file_size;
+	bool reserved; /* file_size is preallocated: a write into it cannot run out of space */
+	uint64_t written_end; /* end of the furthest byte written */
 
 	uint8_t *buf; /* gathered sequential data, FCOPY_BUFFER_SIZE */
 	size_t buf_len;
@@ -77,13 +94,15 @@ uint32_t fcopy_status_from_errno(int r)
 	}
 }
 
-static void strv_free(char **l)
+static void roots_free(struct fcopy_root *roots, size_t n)
 {
-	if (!l)
+	if (!roots)
 		return;
-	for (char **p = l; *p; p++)
-		free(*p);
-	free(l);
+	for (size_t i = 0; i < n; i++) {
+		free(roots[i].path);
+		safe_close(roots[i].fd);
+	}
+	free(roots);
 }
 
 /* A root as given, without trailing slashes; "" stands for "/". */
@@ -99,6 +118,111 @@ static int root_normalize(const char *root, char **ret)
 		return -ENOMEM;
 	*ret = s;
 	return 0;
+}
+
+/* Only root and the daemon's own user may be able to change a directory above a root. */
+static bool dir_trusted(const struct stat *st)
+{
+	return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/*
+ * Open rt->path from "/" one component at a time, never following a
+ * symlink, after checking that every directory above it is trusted (as
+ * sshd's StrictModes: sticky directories such as /tmp are no exception,
+ * since anyone may create the name a root needs there before it exists).
+ * The root itself may be writable by others: nothing below it is followed.
+ * On failure rt->why says which component and why.
+ */
+static int root_open(struct fcopy_root *rt)
+{
+	_cleanup_close_ int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char sofar[PATH_MAX] = "";
+	const char *p = rt->path;
+	size_t len = 0;
+	struct stat st;
+	int r;
+
+	rt->fd = safe_close(rt->fd);
+	rt->why[0] = '\0';
+	if (fd < 0) {
+		r = negative_errno();
+		snprintf(rt->why, sizeof(rt->why), "cannot open /: %s", strerror(-r));
+		return rt->error = r;
+	}
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		size_t n = strcspn(p, "/");
+		if (n == 1 && p[0] == '.') {
+			p += n;
+			continue;
+		}
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			snprintf(rt->why, sizeof(rt->why), "\"..\" in the path");
+			return rt->error = -EINVAL;
+		}
+		if (fstat(fd, &st) < 0) {
+			r = negative_errno();
+			snprintf(rt->why, sizeof(rt->why), "%s: %s", len ? sofar : "/",
+				 strerror(-r));
+			return rt->error = r;
+		}
+		if (!dir_trusted(&st)) {
+			if (st.st_uid != 0 && st.st_uid != geteuid())
+				snprintf(rt->why, sizeof(rt->why),
+					 "%s is owned by uid %u, who could replace the root",
+					 len ? sofar : "/", (unsigned)st.st_uid);
+			else
+				snprintf(rt->why, sizeof(rt->why),
+					 "%s is writable by group or others (mode %04o), who could "
+					 "replace the root",
+					 len ? sofar : "/", (unsigned)(st.st_mode & 07777));
+			return rt->error = -EPERM;
+		}
+		if (len + 1 + n >= sizeof(sofar)) {
+			snprintf(rt->why, sizeof(rt->why), "path too long");
+			return rt->error = -ENAMETOOLONG;
+		}
+		sofar[len++] = '/';
+		memcpy(sofar + len, p, n);
+		len += n;
+		sofar[len] = '\0';
+		int nfd =
+			openat(fd, sofar + len - n, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0) {
+			r = negative_errno();
+			if (r == -ENOTDIR &&
+			    fstatat(fd, sofar + len - n, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode)) {
+				snprintf(rt->why, sizeof(rt->why),
+					 "%s is a symbolic link (write the path it points to)",
+					 sofar);
+				return rt->error = -ELOOP;
+			}
+			snprintf(rt->why, sizeof(rt->why), "%s: %s", sofar, strerror(-r));
+			return rt->error = r;
+		}
+		close(fd);
+		fd = nfd;
+		p += n;
+	}
+	rt->fd = TAKE_FD(fd);
+	rt->error = 0;
+	return 0;
+}
+
+bool fcopy_session_root(const struct fcopy_session *s, size_t i, const char **ret_path,
+			int *ret_error, const char **ret_why)
+{
+	if (!s || i >= s->n_roots)
+		return false;
+	*ret_path = s->roots[i].path;
+	*ret_error = s->roots[i].fd >= 0 ? 0 : s->roots[i].error;
+	*ret_why = s->roots[i].why;
+	return true;
 }
 
 int fcopy_session_new(const struct fcopy_session_options *opts, struct fcopy_session **ret)
@@ -117,17 +241,21 @@ int fcopy_session_new(const struct fcopy_session_options *opts, struct fcopy_ses
 	s->dir_fd = s->fd = -1;
 	s->file_mode = opts && opts->file_mode ? opts->file_mode : 0644;
 	s->dir_mode = opts && opts->dir_mode ? opts->dir_mode : 0755;
-	s->roots = calloc(n + 1, sizeof(char *));
-	if (!s->roots) {
+	s->roots = calloc(n, sizeof(*s->roots));
+	if (n > 0 && !s->roots) {
 		fcopy_session_free(s);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
-		r = root_normalize(roots[i], &s->roots[i]);
+		s->roots[i].fd = -1;
+		s->n_roots = i + 1;
+		r = root_normalize(roots[i], &s->roots[i].path);
 		if (r < 0) {
 			fcopy_session_free(s);
 			return r;
 		}
+		/* A root that cannot be opened now is not fatal: it is said, and retried. */
+		(void)root_open(&s->roots[i]);
 	}
 	*ret = s;
 	return 0;
@@ -157,7 +285,7 @@ struct fcopy_session *fcopy_session_free(struct fcopy_session *s)
 	if (!s)
 		return NULL;
 	session_reset(s);
-	strv_free(s->roots);
+	roots_free(s->roots, s->n_roots);
 	free(s->buf);
 	free(s);
 	return NULL;
@@ -176,15 +304,16 @@ static size_t root_prefix(const char *root, const char *path)
 
 /*
  * Open the destination directory. path is absolute; the longest allowed
- * root it lies under is opened as the administrator wrote it (symlinks in
- * a configured root are the administrator's choice), and every further
- * component without following symlinks, creating it when asked.
+ * root it lies under is used through its held descriptor (a root that
+ * could not be opened before is tried again, with the same checks), and
+ * every further component is opened without following symlinks, created
+ * when asked.
  */
 static int open_destination(struct fcopy_session *s, const char *path, bool create, int *ret_fd)
 {
 	_cleanup_free_ char *copy = NULL;
 	_cleanup_close_ int fd = -1;
-	const char *best = NULL;
+	struct fcopy_root *best = NULL;
 	size_t best_len = 0;
 
 	if (path[0] != '/')
@@ -214,17 +343,22 @@ static int open_destination(struct fcopy_session *s, const char *path, bool crea
 		*w++ = '/';
 	*w = '\0';
 
-	for (char **r = s->roots; *r; r++) {
-		size_t n = root_prefix(*r, copy);
+	for (size_t i = 0; i < s->n_roots; i++) {
+		size_t n = root_prefix(s->roots[i].path, copy);
 		if (n > 0 && (!best || n > best_len)) {
-			best = *r;
+			best = &s->roots[i];
 			best_len = n;
 		}
 	}
 	if (!best)
 		return -EACCES;
+	if (best->fd < 0) {
+		int r = root_open(best);
+		if (r < 0)
+			return r;
+	}
 
-	fd = open(best, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = fcntl(best->fd, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0)
 		return negative_errno();
 	char *rest = copy + best_len;
@@ -270,16 +404,20 @@ static void random_name(char buf[static 32])
 	snprintf(buf, 32, FCOPY_TMP_PREFIX "%016llx", (unsigned long long)v);
 }
 
+/*
+ * The temporary file is 0600 while the data arrives (a hidden name of the
+ * fallback is visible to readers of the directory); its final owner, group
+ * and mode are set just before it is published (set_attributes).
+ */
 static int create_temp(struct fcopy_session *s)
 {
-	int fd = openat(s->dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, s->file_mode);
+	int fd = openat(s->dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == ENOENT)) {
 		/* No O_TMPFILE on this filesystem: a hidden name, removed on cancel. */
 		for (int tries = 0; tries < 16 && fd < 0; tries++) {
 			random_name(s->tmp_name);
 			fd = openat(s->dir_fd, s->tmp_name,
-				    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-				    s->file_mode);
+				    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 			if (fd < 0 && errno != EEXIST)
 				break;
 		}
@@ -289,9 +427,40 @@ static int create_temp(struct fcopy_session *s)
 	if (fd < 0)
 		return negative_errno();
 	s->fd = fd;
-	/* The umask must not change the configured mode. */
-	if (fchmod(fd, s->file_mode) < 0)
+	/* The umask must not make it readable by others either. */
+	if (fchmod(fd, 0600) < 0)
 		return negative_errno();
+	return 0;
+}
+
+/*
+ * Claim the announced space now, so that a full disk is reported before
+ * any data moves and a write into it cannot fail for space. The size comes
+ * from the host and is not trusted: more than the space unprivileged users
+ * may still take (f_bavail) is refused outright, without trying, so that
+ * a lying host neither fills the disk for a moment nor eats the root
+ * reserve. A file system that cannot preallocate is written through
+ * instead (handle_write).
+ */
+static int reserve_space(struct fcopy_session *s, uint64_t size)
+{
+	struct statvfs sv;
+
+	s->reserved = false;
+	if (size == 0)
+		return 0;
+	if (size > (uint64_t)INT64_MAX)
+		return -EFBIG;
+	/* f_blocks 0: no limit known (a tmpfs with size=0, some FUSE). */
+	if (fstatvfs(s->fd, &sv) == 0 && sv.f_blocks > 0 && sv.f_frsize > 0 &&
+	    size / sv.f_frsize >= (uint64_t)sv.f_bavail)
+		return -ENOSPC;
+	if (fallocate(s->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)size) < 0) {
+		if (errno == EOPNOTSUPP || errno == ENOSYS)
+			return 0;
+		return negative_errno();
+	}
+	s->reserved = true;
 	return 0;
 }
 
@@ -328,11 +497,8 @@ static int handle_start(struct fcopy_session *s, const struct fcopy_request *req
 		s->target = strdup(req->file_name);
 		r = s->target ? create_temp(s) : -ENOMEM;
 	}
-	/* Claim the space now, so a full disk is reported before any data moves. */
-	if (r >= 0 && req->file_size > 0 && req->file_size <= (uint64_t)INT64_MAX &&
-	    fallocate(s->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)req->file_size) < 0 &&
-	    errno != EOPNOTSUPP && errno != ENOSYS)
-		r = negative_errno();
+	if (r >= 0)
+		r = reserve_space(s, req->file_size);
 	if (r < 0) {
 		session_reset(s);
 		return r;
@@ -341,6 +507,7 @@ static int handle_start(struct fcopy_session *s, const struct fcopy_request *req
 	s->file_size = req->file_size;
 	s->buf_len = 0;
 	s->wb_from = s->wb_to = 0;
+	s->written_end = 0;
 	s->active = true;
 	return 0;
 }
@@ -406,6 +573,13 @@ static int handle_write(struct fcopy_session *s, const struct fcopy_request *req
 		s->buf_off = req->offset;
 	memcpy(s->buf + s->buf_len, req->data, req->size);
 	s->buf_len += req->size;
+	s->written_end = MAX(s->written_end, req->offset + req->size);
+	/*
+	 * Gathering is safe only where the space is reserved; elsewhere this
+	 * WRITE's own answer must say whether its bytes could be written.
+	 */
+	if (!s->reserved)
+		return flush_buffer(s);
 	return 0;
 }
 
@@ -422,6 +596,61 @@ static int link_temp(struct fcopy_session *s, const char *name)
 	if (linkat(AT_FDCWD, proc, s->dir_fd, name, AT_SYMLINK_FOLLOW) < 0)
 		return negative_errno();
 	return 0;
+}
+
+/*
+ * Give the temporary file the attributes it is published with. A new file:
+ * fcopy.file_mode, owned by the daemon. A file that replaces one (OVER_WRITE):
+ * the replaced file's owner, group and permission bits, and its POSIX
+ * access ACL, so that nobody gains access the old file did not give. The
+ * set-user-ID, set-group-ID and sticky bits are dropped (the content is
+ * new), and no other extended attribute is carried over: the SELinux label
+ * and the rest of security.*, file capabilities, user.* and trusted.* are
+ * those any new file in the directory gets.
+ */
+static int set_attributes(struct fcopy_session *s)
+{
+	_cleanup_close_ int old = -1;
+	char proc[64], acl[8192];
+	ssize_t acl_len = -1;
+	struct stat st;
+
+	if (s->flags & OVER_WRITE) {
+		old = openat(s->dir_fd, s->target, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (old < 0 && errno != ENOENT)
+			return negative_errno();
+	}
+	if (old < 0)
+		return fchmod(s->fd, s->file_mode) < 0 ? negative_errno() : 0;
+	if (fstat(old, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode))
+		return S_ISLNK(st.st_mode) ? -ELOOP : S_ISDIR(st.st_mode) ? -EISDIR : -EPERM;
+	/* An O_PATH descriptor has no xattr calls of its own; its /proc link does. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", old);
+	acl_len = getxattr(proc, "system.posix_acl_access", acl, sizeof(acl));
+	if (acl_len < 0 && errno != ENODATA && errno != EOPNOTSUPP)
+		return negative_errno();
+	if (fchown(s->fd, st.st_uid, st.st_gid) < 0)
+		return negative_errno();
+	if (acl_len > 0 && fsetxattr(s->fd, "system.posix_acl_access", acl, (size_t)acl_len, 0) < 0)
+		return negative_errno();
+	/* After the ACL: chmod keeps the ACL's mask equal to the group bits, as before. */
+	if (fchmod(s->fd, st.st_mode & 0777) < 0)
+		return negative_errno();
+	return 0;
+}
+
+/*
+ * A copy shorter than announced keeps what arrived (as upstream does), but
+ * not the space reserved for the rest: truncating to the size the file
+ * has frees the preallocated blocks beyond it (ext4, XFS, tmpfs).
+ */
+static int release_unwritten(struct fcopy_session *s)
+{
+	if (!s->reserved || s->written_end >= s->file_size)
+		return 0;
+	return ftruncate(s->fd, (off_t)s->written_end) < 0 ? negative_errno() : 0;
 }
 
 /* Put the finished temporary file in place of the target. */
@@ -467,6 +696,10 @@ static int handle_complete(struct fcopy_session *s)
 	if (!s->active)
 		return -EBADF;
 	r = flush_buffer(s);
+	if (r >= 0)
+		r = release_unwritten(s);
+	if (r >= 0)
+		r = set_attributes(s);
 	if (r >= 0 && fsync(s->fd) < 0)
 		r = negative_errno();
 	if (r >= 0)

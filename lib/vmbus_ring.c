@@ -20,6 +20,34 @@ static uint32_t *field(const struct vmbus_ring *r, size_t off)
 #define READ_INDEX(r)	  field(r, offsetof(struct vmbus_ring_hdr, read_index))
 #define INTERRUPT_MASK(r) field(r, offsetof(struct vmbus_ring_hdr, interrupt_mask))
 
+/*
+ * The peer writes the shared header and data whenever it likes, so every
+ * value this file takes from shared memory is loaded exactly once (an
+ * atomic load, which the compiler may not repeat) into a local, checked
+ * there, and only the local is used. A test build defines
+ * VMBUS_RING_PEER_HOOK to a function that plays a hostile peer: it is
+ * called before every load of shared memory and may rewrite any of it
+ * (tests/fuzz/fuzz-vmbus_ring_race.c).
+ */
+#ifdef VMBUS_RING_PEER_HOOK
+void VMBUS_RING_PEER_HOOK(const struct vmbus_ring *r);
+#define PEER_MAY_WRITE(r) VMBUS_RING_PEER_HOOK(r)
+#else
+#define PEER_MAY_WRITE(r) ((void)(r))
+#endif
+
+static uint32_t load_relaxed(const struct vmbus_ring *r, uint32_t *p)
+{
+	PEER_MAY_WRITE(r);
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static uint32_t load_acquire(const struct vmbus_ring *r, uint32_t *p)
+{
+	PEER_MAY_WRITE(r);
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
 int vmbus_ring_init(struct vmbus_ring *r, void *mem, size_t ring_size)
 {
 	if (!mem || ring_size % VMBUS_RING_HDR_SIZE != 0 || ring_size < 2 * VMBUS_RING_HDR_SIZE ||
@@ -48,21 +76,36 @@ static uint32_t used(const struct vmbus_ring *r, uint32_t w, uint32_t rd)
 	return w >= rd ? w - rd : r->dsize - rd + w;
 }
 
-int64_t vmbus_ring_avail(const struct vmbus_ring *r)
+/*
+ * The consumer's view: both indices loaded once, validated, returned with
+ * the bytes available between them. The caller uses *ret_rd, never a
+ * second load: the peer may change read_index between two loads.
+ */
+static int64_t consumer_snapshot(const struct vmbus_ring *r, uint32_t *ret_rd)
 {
 	/* Acquire: the producer's data copy happens-before what we read next. */
-	uint32_t w = __atomic_load_n(WRITE_INDEX(r), __ATOMIC_ACQUIRE);
-	uint32_t rd = __atomic_load_n(READ_INDEX(r), __ATOMIC_RELAXED);
+	uint32_t w = load_acquire(r, WRITE_INDEX(r));
+	uint32_t rd = load_relaxed(r, READ_INDEX(r));
 
 	if (!index_ok(r, w) || !index_ok(r, rd))
 		return -EBADMSG;
+	*ret_rd = rd;
 	return used(r, w, rd);
 }
 
+int64_t vmbus_ring_avail(const struct vmbus_ring *r)
+{
+	uint32_t rd;
+
+	return consumer_snapshot(r, &rd);
+}
+
+/* from < dsize and len <= dsize: the caller checked both on its own copies. */
 static void copy_out(const struct vmbus_ring *r, uint32_t from, void *to, size_t len)
 {
 	size_t first = MIN(len, (size_t)(r->dsize - from));
 
+	PEER_MAY_WRITE(r);
 	memcpy(to, r->data + from, first);
 	memcpy((uint8_t *)to + first, r->data, len - first);
 }
@@ -83,8 +126,8 @@ static uint32_t copy_in(struct vmbus_ring *r, uint32_t at, const void *from, siz
 
 int vmbus_ring_read(struct vmbus_ring *r, void *buf, size_t size, struct vmbus_packet *ret)
 {
-	int64_t avail = vmbus_ring_avail(r);
-	uint32_t rd = __atomic_load_n(READ_INDEX(r), __ATOMIC_RELAXED);
+	uint32_t rd = 0;
+	int64_t avail = consumer_snapshot(r, &rd);
 	struct vmbus_pkt_desc d;
 	size_t total;
 
@@ -120,9 +163,10 @@ int vmbus_ring_read(struct vmbus_ring *r, void *buf, size_t size, struct vmbus_p
 /* Space check and publication shared by the framed and the raw writer. */
 static int ring_reserve(struct vmbus_ring *r, size_t need, uint32_t *ret_w)
 {
-	uint32_t w = __atomic_load_n(WRITE_INDEX(r), __ATOMIC_RELAXED);
+	/* Our own index, but in memory the peer can write: loaded once, checked. */
+	uint32_t w = load_relaxed(r, WRITE_INDEX(r));
 	/* Acquire: the consumer finished copying what it has released. */
-	uint32_t rd = __atomic_load_n(READ_INDEX(r), __ATOMIC_ACQUIRE);
+	uint32_t rd = load_acquire(r, READ_INDEX(r));
 
 	if (!index_ok(r, w) || !index_ok(r, rd))
 		return -EBADMSG;
@@ -202,5 +246,6 @@ void vmbus_ring_set_mask(struct vmbus_ring *r, uint32_t mask)
 uint32_t vmbus_ring_get_mask(const struct vmbus_ring *r)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	PEER_MAY_WRITE(r);
 	return __atomic_load_n(INTERRUPT_MASK(r), __ATOMIC_SEQ_CST);
 }

@@ -8,9 +8,11 @@
  *
  * Both ends use these functions: the guest reads its RX ring and writes its
  * TX ring; hv-hostsim does the opposite on the same memory. Everything the
- * other side wrote is untrusted: indices are range-checked and a packet is
- * copied out before it is validated, so the peer cannot change it between
- * the check and the use.
+ * other side wrote is untrusted, and it may change at any moment (for a
+ * confidential VM the host is the adversary): every index is loaded once
+ * into a local, range-checked there, and only that local is used; a packet
+ * is copied out before it is validated, so the peer cannot change it
+ * between the check and the use.
  */
 #ifndef HVGUEST_VMBUS_RING_H
 #define HVGUEST_VMBUS_RING_H

@@ -84,16 +84,17 @@ ls -l "$T"/pools/.kvp_pool_* | sed 's/^/    /'
 
 heading "Copy-VMFile: the host copies a file into the guest (hypervfcopyd, legacy device)"
 mkdir -p "$T/guest"
+# allowed_roots=/: a root below /tmp would be refused (anyone can write /tmp).
 head -c 100000 /dev/urandom >"$T/report.bin"
 "$B/hypervfcopyd" -c /dev/null -o "fcopy.device=$T/fcopy.sock" -o fcopy.transport=chardev \
-	-o "fcopy.allowed_roots=$T/guest" >"$T/hypervfcopyd.log" 2>&1 &
+	-o fcopy.allowed_roots=/ >"$T/hypervfcopyd.log" 2>&1 &
 OTHER_PID=$!
 echo "hv-hostsim fcopy --socket $T/fcopy.sock --create-path report.bin $T/guest/incoming"
 "$B/hv-hostsim" fcopy --socket "$T/fcopy.sock" --create-path "$T/report.bin" "$T/guest/incoming" || exit 1
 stop_other
 echo "a second copy without --overwrite must be refused:"
 "$B/hypervfcopyd" -c /dev/null -o "fcopy.device=$T/fcopy.sock" -o fcopy.transport=chardev \
-	-o "fcopy.allowed_roots=$T/guest" >>"$T/hypervfcopyd.log" 2>&1 &
+	-o fcopy.allowed_roots=/ >>"$T/hypervfcopyd.log" 2>&1 &
 OTHER_PID=$!
 "$B/hv-hostsim" fcopy --socket "$T/fcopy.sock" --quiet --expect HV_ERROR_ALREADY_EXISTS \
 	"$T/report.bin" "$T/guest/incoming" || exit 1
@@ -102,7 +103,7 @@ stop_other
 heading "The same over the UIO VMBus ring of kernels 6.10+ (simulated sysfs, ring and interrupts)"
 mkdir -p "$T/uio"
 "$B/hypervfcopyd" -c /dev/null -o fcopy.transport=uio -o "fcopy.sysfs_root=$T/uio/sys/bus/vmbus/devices" \
-	-o "fcopy.uio_dev_dir=$T/uio/dev" -o fcopy.uio_driver_dir= -o "fcopy.allowed_roots=$T/guest" \
+	-o "fcopy.uio_dev_dir=$T/uio/dev" -o fcopy.uio_driver_dir= -o fcopy.allowed_roots=/ \
 	>>"$T/hypervfcopyd.log" 2>&1 &
 OTHER_PID=$!
 echo "hv-hostsim fcopy --uio $T/uio --name report-uio.bin report.bin $T/guest/incoming"

@@ -125,7 +125,20 @@ static int fcopyd_new_session(const struct hv_config *c, struct fcopy_session **
 		.file_mode = c->fcopy_file_mode,
 		.dir_mode = 0755,
 	};
-	return fcopy_session_new(&o, ret);
+	const char *path, *why;
+	int r, error;
+
+	r = fcopy_session_new(&o, ret);
+	if (r < 0)
+		return r;
+	/* Once per start and per reload: each root that is not usable, and why. */
+	for (size_t i = 0; fcopy_session_root(*ret, i, &path, &error, &why); i++)
+		if (error < 0)
+			log_warning(
+				"fcopy.allowed_roots: refusing %s: %s; copies there are refused "
+				"(checked again when one arrives)",
+				path, *why ? why : strerror(-error));
+	return 0;
 }
 
 /* What --check-config must catch beyond the key table's types. */

@@ -239,7 +239,7 @@ fcopy_inner() {
 		wait_socket "$sock"
 		case $r in
 		ours) "$BUILD/hypervfcopyd" -c /dev/null -o "fcopy.device=$sock" \
-			-o fcopy.transport=chardev -o "fcopy.allowed_roots=$D" >"$R/$name.log" 2>&1 & ;;
+			-o fcopy.transport=chardev -o fcopy.allowed_roots=/ >"$R/$name.log" 2>&1 & ;;
 		upstream) LD_PRELOAD=$SHIM HVGUEST_SHIM_FCOPY=$sock "$UP_FCOPY" -n >"$R/$name.log" 2>&1 & ;;
 		esac
 		rpid=$!

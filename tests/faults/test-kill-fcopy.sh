@@ -5,6 +5,7 @@
 # full copy then works.
 . "$HVGUEST_SRC/tests/integration/lib.sh"
 . "$HVGUEST_SRC/tests/faults/lib-faults.sh"
+hv_trusted_tmpdir
 hv_setup hypervfcopyd hv-hostsim
 KILLS=${FAULT_KILLS:-10}
 D=$T/dest

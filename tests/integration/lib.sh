@@ -40,6 +40,19 @@ hv_cleanup() {
 	exit "$rc"
 }
 
+# hv_trusted_tmpdir: make hv_setup put $T where hypervfcopyd accepts an
+# allowed root: every directory above it owned by root (or by us) and
+# writable by nobody else, which /tmp (1777) is not. As root: /run; else the
+# build directory. Call before hv_setup.
+hv_trusted_tmpdir() {
+	if [ "$(id -u)" -eq 0 ]; then
+		TMPDIR=/run
+	else
+		TMPDIR=$HVGUEST_BUILD
+	fi
+	export TMPDIR
+}
+
 # hv_setup PROG...: skip unless every PROG is built; make $T; set the traps.
 hv_setup() {
 	for p in "$@"; do

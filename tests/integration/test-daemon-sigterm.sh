@@ -2,6 +2,7 @@
 # Every daemon stops cleanly on SIGTERM, exit status 0, also while it is
 # still waiting for its device (systemd counts anything else as a failure).
 . "$HVGUEST_SRC/tests/integration/lib.sh"
+hv_trusted_tmpdir
 hv_setup hypervkvpd hypervvssd hypervfcopyd
 mkdir -p "$T/hooks" "$T/state"
 

@@ -5,6 +5,7 @@
 [ "$(id -u)" -eq 0 ] || hv_skip "needs root (mounts a tmpfs in a private mount namespace)"
 command -v unshare >/dev/null 2>&1 && unshare -m --propagation private true 2>/dev/null ||
 	hv_skip "unshare -m does not work here"
+hv_trusted_tmpdir
 hv_setup hypervfcopyd hv-hostsim
 
 mkdir "$T/small"

@@ -4,6 +4,7 @@
 # checksums (0, 1, 6143, 6144, 6145 bytes and 100 MiB), UTF-8 names, the
 # OVER_WRITE / CREATE_PATH matrix, and CANCEL midway leaving nothing.
 . "${HVGUEST_SRC:-.}/tests/integration/lib.sh"
+hv_trusted_tmpdir
 hv_setup hypervfcopyd hv-hostsim
 command -v sha256sum >/dev/null 2>&1 || hv_skip "sha256sum is missing"
 

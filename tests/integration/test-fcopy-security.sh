@@ -3,6 +3,7 @@
 # directory, the file, a dangling link into /etc), "..", places outside
 # fcopy.allowed_roots, and malformed messages; it keeps serving after each.
 . "${HVGUEST_SRC:-.}/tests/integration/lib.sh"
+hv_trusted_tmpdir
 hv_setup hypervfcopyd hv-hostsim
 
 R=$T/root

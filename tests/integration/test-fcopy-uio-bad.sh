@@ -7,6 +7,7 @@
 # behind one interrupt are all answered, and a spurious interrupt with an
 # empty ring does not leave it masked.
 . "${HVGUEST_SRC:-.}/tests/integration/lib.sh"
+hv_trusted_tmpdir
 hv_setup hypervfcopyd hv-hostsim
 
 U=$T/uio

@@ -7,6 +7,7 @@
 # other ring sizes, and binding through new_id when the device is not
 # bound yet.
 . "${HVGUEST_SRC:-.}/tests/integration/lib.sh"
+hv_trusted_tmpdir
 hv_setup hypervfcopyd hv-hostsim
 command -v sha256sum >/dev/null 2>&1 || hv_skip "sha256sum is missing"
 

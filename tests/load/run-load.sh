@@ -119,7 +119,7 @@ mkdir "$T/dest"
 truncate -s "${COPY_MB}M" "$T/big" || hv_fail "truncate"
 head -c 1048576 /dev/urandom | dd of="$T/big" conv=notrunc bs=1M seek=$((COPY_MB / 2)) 2>/dev/null
 "$HVGUEST_BUILD/hypervfcopyd" -c /dev/null -o "fcopy.device=$T/fc.sock" \
-	-o fcopy.transport=chardev -o "fcopy.allowed_roots=$T" >>"$T/kvpd.log" 2>&1 &
+	-o fcopy.transport=chardev -o fcopy.allowed_roots=/ >>"$T/kvpd.log" 2>&1 &
 KVPD_PID=$!
 sampler "$KVPD_PID" "$T/fcopyd.samples" 0.2 &
 BG=$!

@@ -299,12 +299,33 @@ static void test_symlinks(void)
 	unit_rm_rf(base);
 }
 
+/*
+ * A base for tests that configure a root: every directory above a root must
+ * be owned by root or by us and writable by nobody else, which /tmp is not.
+ * As root: under /run; otherwise under the build directory.
+ */
+static void make_trusted_base(void)
+{
+	char cwd[200];
+	const char *b = getenv("HVGUEST_BUILD");
+
+	if (geteuid() == 0)
+		snprintf(base, sizeof(base), "/run/test-fcopy_session.XXXXXX");
+	else if (b && b[0] == '/')
+		snprintf(base, sizeof(base), "%s/test-fcopy_session.XXXXXX", b);
+	else {
+		CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof(cwd)));
+		snprintf(base, sizeof(base), "%.200s/test-fcopy_session.XXXXXX", cwd);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(base));
+}
+
 static void test_allowed_roots(void)
 {
 	struct fcopy_session *s = NULL;
 	char root[PATH_MAX], other[PATH_MAX], p[PATH_MAX];
 
-	make_base();
+	make_trusted_base();
 	snprintf(root, sizeof(root), "%s/allowed/", base);
 	snprintf(other, sizeof(other), "%s/allowedness", base);
 	CU_ASSERT_EQUAL(mkdir(root, 0755), 0);
@@ -361,6 +382,77 @@ static void test_overwrite_is_atomic(void)
 	unit_rm_rf(base);
 }
 
+
+/* A root below a sticky, world-writable directory is refused, and says why. */
+static void test_root_refused(void)
+{
+	struct fcopy_session *s = NULL;
+	char sticky[PATH_MAX], root[PATH_MAX], p[PATH_MAX];
+	const char *path, *why;
+	int error;
+
+	make_trusted_base();
+	snprintf(sticky, sizeof(sticky), "%s/sticky", base);
+	snprintf(root, sizeof(root), "%s/sticky/drop", base);
+	CU_ASSERT_EQUAL(mkdir(sticky, 0755), 0);
+	CU_ASSERT_EQUAL(chmod(sticky, 01777), 0);
+	CU_ASSERT_EQUAL(mkdir(root, 0755), 0);
+	snprintf(p, sizeof(p), "%s/link", base);
+	CU_ASSERT_EQUAL(symlink(base, p), 0);
+	snprintf(p, sizeof(p), "%s/link/sticky", base);
+	const char *roots[] = { root, p, base, NULL };
+	struct fcopy_session_options o = { .allowed_roots = roots };
+	CU_ASSERT_EQUAL_FATAL(fcopy_session_new(&o, &s), 0);
+
+	CU_ASSERT(fcopy_session_root(s, 0, &path, &error, &why));
+	CU_ASSERT_STRING_EQUAL(path, root);
+	CU_ASSERT_EQUAL(error, -EPERM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "writable by group or others (mode 1777)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, sticky));
+	CU_ASSERT(fcopy_session_root(s, 1, &path, &error, &why));
+	CU_ASSERT_EQUAL(error, -ELOOP);
+	CU_ASSERT_PTR_NOT_NULL(strstr(why, "is a symbolic link"));
+	CU_ASSERT(fcopy_session_root(s, 2, &path, &error, &why));
+	CU_ASSERT_EQUAL(error, 0);
+	CU_ASSERT(!fcopy_session_root(s, 3, &path, &error, &why));
+	/* The longest root wins, refused or not: nothing falls back to a shorter one. */
+	CU_ASSERT_EQUAL(start(s, root, "f", 0, 0), -EPERM);
+	CU_ASSERT_EQUAL(count_entries(root), 0);
+	fcopy_session_free(s);
+	unit_rm_rf(base);
+}
+
+/*
+ * The announced size: above the free space, START is refused; a short copy
+ * keeps its bytes but releases the rest of what was reserved; the
+ * temporary file is 0600 until it is published.
+ */
+static void test_announced_size(void)
+{
+	struct fcopy_session *s = NULL;
+	char path[PATH_MAX];
+	struct stat st;
+
+	make_base();
+	CU_ASSERT_EQUAL_FATAL(fcopy_session_new(NULL, &s), 0);
+	CU_ASSERT_EQUAL(start(s, base, "huge", 0, (uint64_t)1 << 62), -ENOSPC);
+	CU_ASSERT_EQUAL(count_entries(base), 0);
+
+	CU_ASSERT_EQUAL(start(s, base, "short", 0, 8 * 1024 * 1024), 0);
+	CU_ASSERT_EQUAL(write_at(s, 0, (const uint8_t *)"hello", 5), 0);
+	CU_ASSERT_EQUAL(op(s, COMPLETE_FCOPY), 0);
+	snprintf(path, sizeof(path), "%s/short", base);
+	CU_ASSERT(file_is(path, (const uint8_t *)"hello", 5));
+	CU_ASSERT_EQUAL_FATAL(stat(path, &st), 0);
+	/* 8 MiB are 16384 blocks of 512; what is left is one file system block. */
+	if (st.st_blocks > 128)
+		fprintf(stderr, "\n  5-byte file holds %lld blocks\n", (long long)st.st_blocks);
+	CU_ASSERT(st.st_blocks <= 128);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0644);
+	fcopy_session_free(s);
+	unit_rm_rf(base);
+}
+
 static const struct unit_test tests[] = {
 	{ "round trips: 0, 1, 6143, 6144, 6145 bytes, 3 and 20 MiB", test_round_trips },
 	{ "OVER_WRITE / CREATE_PATH matrix", test_flags_matrix },
@@ -369,6 +461,8 @@ static const struct unit_test tests[] = {
 	{ "symlinks and .. refused", test_symlinks },
 	{ "allowed_roots confine copies; file_mode", test_allowed_roots },
 	{ "OVER_WRITE replaces atomically", test_overwrite_is_atomic },
+	{ "roots below a sticky directory or through a symlink are refused", test_root_refused },
+	{ "announced size: refused above free space, released when short", test_announced_size },
 };
 
 UNIT_MAIN("fcopy_session", tests)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "macro.h"
 #include "unit.h"
@@ -199,6 +201,90 @@ static void test_raw_and_mask(void)
 	CU_ASSERT_EQUAL(vmbus_ring_get_mask(&r), 0);
 }
 
+
+/*
+ * A hostile host changes the indices and the descriptor while the guest
+ * reads. The ring sits between two PROT_NONE pages, so a read outside it
+ * faults at once, with or without ASan. The flipper alternates every
+ * value between one that passes the checks and one that would make the
+ * reader leave the ring if it were loaded a second time after the check.
+ */
+struct flipper {
+	struct vmbus_ring *ring;
+	uint32_t w; /* the valid write_index */
+	int stop;
+	unsigned long flips;
+};
+
+static void *flip(void *userdata)
+{
+	struct flipper *f = userdata;
+	/* Both sit at aligned offsets of a page: plain pointers are fine. */
+	uint32_t *wi = (uint32_t *)(void *)f->ring->hdr, *ri = wi + 1;
+	uint16_t *len8 = (uint16_t *)(f->ring->data + 4);
+
+	for (unsigned long i = 0; !__atomic_load_n(&f->stop, __ATOMIC_RELAXED); i++) {
+		/* 4104: 8 bytes into the guard page behind the data area. */
+		__atomic_store_n(ri, i & 1 ? 4104u : 0u, __ATOMIC_RELAXED);
+		/* Now and then the other values too, mostly valid so the reader gets far. */
+		if (i % 64 == 0) {
+			__atomic_store_n(wi, i & 64 ? 0xfffffff8u : f->w, __ATOMIC_RELAXED);
+			__atomic_store_n(len8, (uint16_t)(i & 128 ? 65535 : 5), __ATOMIC_RELAXED);
+		} else if (i % 64 == 1) {
+			__atomic_store_n(wi, f->w, __ATOMIC_RELAXED);
+			__atomic_store_n(len8, 4, __ATOMIC_RELAXED);
+		}
+		f->flips = i;
+	}
+	return NULL;
+}
+
+static void test_hostile_flipper(void)
+{
+	const size_t page = 4096, len = 4 * page;
+	uint8_t *m = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CU_ASSERT_FATAL(m != MAP_FAILED);
+	CU_ASSERT_EQUAL_FATAL(mprotect(m + page, 2 * page, PROT_READ | PROT_WRITE), 0);
+	struct vmbus_ring r;
+	CU_ASSERT_EQUAL_FATAL(vmbus_ring_init(&r, m + page, 2 * page), 0);
+	/* Fill the ring with 40-byte packets, so that reads succeed wherever they end. */
+	uint8_t payload[16] = { 0 };
+	while (vmbus_ring_write(&r, 6, 0, 1, payload, sizeof(payload)) == 0)
+		;
+
+	struct flipper f = { .ring = &r, .w = r.hdr->write_index };
+	pthread_t t;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, flip, &f), 0);
+	uint8_t buf[4096];
+	unsigned long ok = 0, bad = 0, empty = 0, odd = 0;
+	/* A count, not a duration: before the fix this faulted within a few thousand reads. */
+	for (int i = 0; i < 10000000; i++) {
+		struct vmbus_packet p;
+		int k = vmbus_ring_read(&r, buf, sizeof(buf), &p);
+		if (k == 0) {
+			ok++;
+			if (p.payload < buf || p.payload + p.payload_len > buf + sizeof(buf))
+				odd++;
+		} else if (k == -EBADMSG)
+			bad++;
+		else if (k == -EAGAIN)
+			empty++;
+		else
+			odd++;
+		/* The writer's side of the same header is just as exposed. */
+		if (i % 16 == 0) {
+			k = vmbus_ring_write(&r, 6, 0, 2, buf, 8);
+			if (k != 0 && k != -EAGAIN && k != -EBADMSG)
+				odd++;
+		}
+	}
+	__atomic_store_n(&f.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	printf("\n  %lu flips; reads: %lu packets, %lu broken, %lu empty ", f.flips, ok, bad, empty);
+	CU_ASSERT_EQUAL(odd, 0);
+	munmap(m, len);
+}
+
 static const struct unit_test tests[] = {
 	{ "init", test_init },
 	{ "roundtrip_lengths", test_roundtrip_lengths },
@@ -207,6 +293,7 @@ static const struct unit_test tests[] = {
 	{ "bad", test_bad },
 	{ "empty_payload", test_empty_payload },
 	{ "raw_and_mask", test_raw_and_mask },
+	{ "hostile_flipper", test_hostile_flipper },
 };
 
 UNIT_MAIN("vmbus_ring", tests)

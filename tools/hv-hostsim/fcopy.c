@@ -41,8 +41,9 @@ struct fcopy_run {
 	int timeout_ms;
 	uint32_t flags;
 	const char *name;
-	long cancel_after; /* -1: never */
-	long stall_after;  /* -1: never; else stop sending and wait to be killed */
+	long cancel_after;  /* -1: never */
+	long stall_after;   /* -1: never; else stop sending and wait to be killed */
+	long long announce; /* -1: SRC's size; else the size START announces (a lying host) */
 	bool quiet;
 };
 
@@ -64,6 +65,7 @@ static void usage(FILE *f)
 		   "  --name NAME           file name on the guest (default: SRC's base name)\n"
 		   "  --cancel-after N      send CANCEL after N WRITEs instead of COMPLETE\n"
 		   "  --stall-after N       stop after N WRITEs and wait to be killed (tests)\n"
+		   "  --announce-size N     announce N bytes in START, whatever SRC holds (tests)\n"
 		   "  --expect STATUS       succeed if the copy ends with STATUS (e.g. HV_E_FAIL)\n"
 		   "  --malformed KINDS     send malformed messages (see below); each must be "
 		   "refused\n"
@@ -139,7 +141,8 @@ static int run_copy(struct fcopy_run *run, const char *src, const char *dest, ui
 				  .file_name = run->name,
 				  .path_name = dest,
 				  .copy_flags = run->flags,
-				  .file_size = (uint64_t)st.st_size };
+				  .file_size = run->announce >= 0 ? (uint64_t)run->announce
+								  : (uint64_t)st.st_size };
 	r = run->t->exchange(run->t, &m, &status, run->timeout_ms);
 	if (r < 0)
 		return io_error("START_FILE_COPY", r);
@@ -263,9 +266,12 @@ int hostsim_fcopy_main(int argc, char **argv)
 		OPT_TIMEOUT,
 		OPT_QUIET,
 		OPT_STALL,
+		OPT_ANNOUNCE,
 		OPT_TRANSPORT
 	};
-	struct option opts[ELEMENTSOF(transports) + 11] = {
+	/* The named options, then one per transport (from N_NAMED on), then the terminator. */
+	enum { N_NAMED = 11 };
+	struct option opts[N_NAMED + ELEMENTSOF(transports) + 1] = {
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ "create-path", no_argument, NULL, OPT_CREATE },
 		{ "name", required_argument, NULL, OPT_NAME },
@@ -275,18 +281,20 @@ int hostsim_fcopy_main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "stall-after", required_argument, NULL, OPT_STALL },
+		{ "announce-size", required_argument, NULL, OPT_ANNOUNCE },
 		{ "help", no_argument, NULL, 'h' },
 	};
 	struct fcopy_run run = { .timeout_ms = HS_DEFAULT_TIMEOUT_MS,
 				 .cancel_after = -1,
-				 .stall_after = -1 };
+				 .stall_after = -1,
+				 .announce = -1 };
 	const char *expect = NULL, *taddr = NULL;
 	char *malformed = NULL;
 	int tindex = -1, c, idx;
 
 	for (size_t i = 0; i < ELEMENTSOF(transports); i++)
-		opts[10 + i] = (struct option){ transports[i].option, required_argument, NULL,
-						OPT_TRANSPORT };
+		opts[N_NAMED + i] = (struct option){ transports[i].option, required_argument, NULL,
+						     OPT_TRANSPORT };
 	while ((c = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
 		switch (c) {
 		case OPT_OVERWRITE:
@@ -307,6 +315,19 @@ int hostsim_fcopy_main(int argc, char **argv)
 				return HS_EXIT_USAGE;
 			}
 			*(c == OPT_CANCEL ? &run.cancel_after : &run.stall_after) = v;
+			break;
+		}
+		case OPT_ANNOUNCE: {
+			char *end;
+			errno = 0;
+			long long v = strtoll(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 0) {
+				fprintf(stderr,
+					"hv-hostsim fcopy: --announce-size: not a size: %s\n",
+					optarg);
+				return HS_EXIT_USAGE;
+			}
+			run.announce = v;
 			break;
 		}
 		case OPT_EXPECT:
@@ -330,7 +351,7 @@ int hostsim_fcopy_main(int argc, char **argv)
 				fprintf(stderr, "hv-hostsim fcopy: give one transport only\n");
 				return HS_EXIT_USAGE;
 			}
-			tindex = idx - 10;
+			tindex = idx - N_NAMED;
 			taddr = optarg;
 			break;
 		case 'h':
