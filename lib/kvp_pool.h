@@ -25,6 +25,15 @@
 
 #define KVP_SLOT_NONE UINT32_MAX
 
+/*
+ * The most records a pool serves (160 MiB of file): far above real use
+ * (cloud-init writes a few hundred a boot; the host walks ENUMERATE one
+ * round trip per record), small enough that loading one never keeps the
+ * event loop for long. Records past it are not served, and the pool is
+ * not written (-EFBIG), since an append or a delete would land inside it.
+ */
+#define KVP_POOL_MAX_RECORDS 65536u
+
 struct kvp_slot {
 	uint64_t khash; /* hash of the key; 0: unservable record, never matched */
 	uint64_t vhash; /* hash of the value as served, seeded with khash (0 if unservable) */
@@ -32,10 +41,13 @@ struct kvp_slot {
 
 struct kvp_pool {
 	char *path;
-	int fd;	      /* -1: the file does not exist (read-only stores only) */
-	int wd;	      /* inotify watch on the file, -1 if none */
-	bool stale;   /* contents may differ from the index: re-read */
-	bool recheck; /* the name may point at another inode now: re-open */
+	int fd;		 /* -1: the file does not exist (read-only stores only) */
+	int wd;		 /* inotify watch on the file, -1 if none */
+	bool stale;	 /* contents may differ from the index: re-read */
+	bool recheck;	 /* the name may point at another inode now: re-open */
+	bool over_limit; /* the file holds more than KVP_POOL_MAX_RECORDS */
+	bool fd_rdonly;	 /* writable store, but only O_RDONLY could be opened */
+	int open_error;	 /* last failure to open the file (-errno), 0 if none */
 
 	/* What the file looked like when the index was last known good. */
 	dev_t dev;
@@ -48,19 +60,25 @@ struct kvp_pool {
 	uint32_t *table; /* slot numbers of servable records, KVP_SLOT_NONE = empty */
 	size_t ntable;	 /* power of two and >= 2 * cap, or 0 */
 
-	uint64_t reloads, reopens;
+	uint64_t reloads, reopens, lock_overrides;
 };
 
 void kvp_pool_init(struct kvp_pool *p);
 void kvp_pool_done(struct kvp_pool *p);
 
-/* Locks: flock() first, then an OFD fcntl lock, retried until timeout_ms. */
+/*
+ * Locks: flock() first, then an OFD fcntl lock, retried until timeout_ms
+ * (0: one attempt). Returns 0, -ETIMEDOUT or -errno; for an exclusive lock
+ * also 1: not granted in time, but every holder of the lock that blocks
+ * it has the file open read-only (kvp_lock_holders_readonly()), so the
+ * caller may write without that lock.
+ */
 int kvp_pool_lock(int fd, bool exclusive, unsigned timeout_ms);
 void kvp_pool_unlock(int fd);
 
 /*
- * Re-read the whole file into the index (caller holds a lock), streaming it
- * in chunks of at most 64 KiB.
+ * Re-read the whole file into the index (caller holds a lock), streaming it in chunks of at most 64
+ * KiB, at most KVP_POOL_MAX_RECORDS records.
  */
 int kvp_pool_load(struct kvp_pool *p);
 
