@@ -84,7 +84,7 @@ static int parse_unsigned(const char *t, size_t n, unsigned base, uint64_t max, 
 	return 0;
 }
 
-/* A decimal that may be negative (PID -1; START is a loff_t). */
+/* A decimal that may be negative (PID -1 for OFD locks). */
 static int parse_signed(const char *t, size_t n, int64_t *ret)
 {
 	uint64_t v;
@@ -152,19 +152,24 @@ int kvp_lock_parse_line(const char *line, size_t len, struct kvp_lock_entry *ret
 	else if (!tok_is(t, n, "READ") && !tok_is(t, n, "UNLCK"))
 		return -EINVAL;
 	n = next_token(&c, &t);
-	if (parse_signed(t, n, &e.pid) < 0)
+	if (parse_signed(t, n, &e.pid) < 0 || e.pid < -1)
 		return -EINVAL;
 	n = next_token(&c, &t);
 	if (parse_dev_ino(t, n, &e) < 0)
 		return -EINVAL;
+	/* Offsets are never negative; "EOF" is the end of a lock to the end of file. */
+	uint64_t off;
 	n = next_token(&c, &t);
-	if (parse_signed(t, n, &e.start) < 0)
+	if (parse_unsigned(t, n, 10, INT64_MAX, &off) < 0)
 		return -EINVAL;
+	e.start = (int64_t)off;
 	n = next_token(&c, &t);
 	if (tok_is(t, n, "EOF"))
 		e.end = -1;
-	else if (parse_signed(t, n, &e.end) < 0)
+	else if (parse_unsigned(t, n, 10, INT64_MAX, &off) < 0)
 		return -EINVAL;
+	else
+		e.end = (int64_t)off;
 	if (next_token(&c, &t) != 0)
 		return -EINVAL;
 	*ret = e;

@@ -22,17 +22,9 @@
 #include <sys/types.h>
 
 #include "hv_abi.h"
+#include "kvp_store.h" /* KVP_POOL_MAX_RECORDS */
 
 #define KVP_SLOT_NONE UINT32_MAX
-
-/*
- * The most records a pool serves (160 MiB of file): far above real use
- * (cloud-init writes a few hundred a boot; the host walks ENUMERATE one
- * round trip per record), small enough that loading one never keeps the
- * event loop for long. Records past it are not served, and the pool is
- * not written (-EFBIG), since an append or a delete would land inside it.
- */
-#define KVP_POOL_MAX_RECORDS 65536u
 
 struct kvp_slot {
 	uint64_t khash; /* hash of the key; 0: unservable record, never matched */

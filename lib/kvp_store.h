@@ -19,6 +19,15 @@
 
 #define KVP_POOL_FILE_FMT ".kvp_pool_%u"
 
+/*
+ * The most records a pool serves (160 MiB of file): far above real use
+ * (cloud-init writes a few hundred a boot; the host walks ENUMERATE one
+ * round trip per record), small enough that loading one never keeps the
+ * event loop for long. Records past it are not served, and the pool is
+ * not written (-EFBIG), since an append or a delete would land inside it.
+ */
+#define KVP_POOL_MAX_RECORDS 65536u
+
 struct kvp_store;
 
 struct kvp_store_options {

@@ -1374,6 +1374,10 @@ static void test_lockinfo_parse(void)
 		  false, 0, 0, 0, 0, 0, 0 },
 		{ "1: FLOCK  ADVISORY  WRITE -- 08:01:1 0 EOF", -EINVAL, KVP_LOCK_OTHER, false,
 		  false, 0, 0, 0, 0, 0, 0 },
+		{ "1: POSIX  ADVISORY  READ 7 08:01:2 100 -99", -EINVAL, KVP_LOCK_OTHER, false,
+		  false, 0, 0, 0, 0, 0, 0 },
+		{ "1: OFDLCK ADVISORY  READ -2 08:01:2 0 EOF", -EINVAL, KVP_LOCK_OTHER, false,
+		  false, 0, 0, 0, 0, 0, 0 },
 		{ "", -EINVAL, KVP_LOCK_OTHER, false, false, 0, 0, 0, 0, 0, 0 },
 		{ "1:", -EINVAL, KVP_LOCK_OTHER, false, false, 0, 0, 0, 0, 0, 0 },
 	};
