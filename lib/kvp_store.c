@@ -146,8 +146,9 @@ static int open_pool_fd(struct kvp_store *s, const char *path, int *ret_fd, bool
 	}
 	if (fstat(fd, &st) < 0)
 		return -errno;
+	/* -ENXIO for a FIFO, socket or device, as open(2) says of some of them. */
 	if (!S_ISREG(st.st_mode))
-		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		return S_ISDIR(st.st_mode) ? -EISDIR : -ENXIO;
 	*ret_rdonly = (flags & O_ACCMODE) == O_RDONLY;
 	*ret_fd = TAKE_FD(fd);
 	return 0;

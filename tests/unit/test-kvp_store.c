@@ -1464,9 +1464,9 @@ static void test_bad_pool_at_open(void)
 	CU_ASSERT_FATAL(r == 0);
 	CU_ASSERT(kvp_store_set(s, 0, "a", "1") == 0);
 	expect_get(s, 0, "a", "1");
-	CU_ASSERT(kvp_store_get_stats(s, 3, &st) == 0 && st.open_error == -EINVAL);
+	CU_ASSERT(kvp_store_get_stats(s, 3, &st) == 0 && st.open_error == -ENXIO);
 	CU_ASSERT(kvp_store_get_stats(s, 4, &st) == 0 && st.open_error == -EISDIR);
-	CU_ASSERT(kvp_store_set(s, 3, "a", "1") == -EINVAL);
+	CU_ASSERT(kvp_store_set(s, 3, "a", "1") == -ENXIO);
 	CU_ASSERT(kvp_store_get(s, 4, "a", v) == -EISDIR);
 	/* Repaired: served from the next operation on. */
 	CU_ASSERT(unlink(p3) == 0 && rmdir(p4) == 0);
