@@ -173,6 +173,15 @@ if command -v flock >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1 &&
 	chmod 0700 "$T"
 fi
 
+hv_log "a symlink in a pool's place: refused, its target untouched (exit 3)"
+printf 'precious' >"$T/precious"
+ln -sfT "$T/precious" "$(pool_file 4)"
+expect_rc 3 --pool 4 set Key value
+err_has "$(pool_file 4): .*Too many levels of symbolic links"
+expect_rc 3 --pool 4 get Key
+[ "$(cat "$T/precious")" = precious ] || hv_fail "hv-kvp wrote through a symlinked pool"
+rm -f "$(pool_file 4)"
+
 hv_log "config: -c FILE gives kvp.pool_dir"
 printf '[kvp]\npool_dir = %s\n' "$T/pools" >"$T/hvguest.conf"
 "$HVGUEST_BUILD/hv-kvp" -c "$T/hvguest.conf" get Greeting >"$T/out" || hv_fail "-c FILE not honoured"

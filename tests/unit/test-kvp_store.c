@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1552,6 +1554,57 @@ static void test_over_limit(void)
 	unit_rm_rf(base);
 }
 
+/*
+ * A read-only pool directory (a read-only bind mount, in a private mount
+ * namespace of a child): the store opens, serves the pools whose files
+ * exist, and answers -EROFS for writes and for the pools it cannot create.
+ */
+static void test_read_only_dir(void)
+{
+	char base[64], dir[96];
+	struct kvp_store *s;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "\n  skipped: needs root (a read-only bind mount)\n");
+		return;
+	}
+	tmpdir(base, dir);
+	CU_ASSERT_FATAL(kvp_store_open(dir, NULL, &s) == 0);
+	CU_ASSERT(kvp_store_set(s, 0, "a", "1") == 0);
+	kvp_store_free(s);
+	char p2[128];
+	pool_path(dir, 2, p2);
+	CU_ASSERT_FATAL(unlink(p2) == 0);
+
+	pid_t pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		struct kvp_store_stats st;
+		char v[KVP_VALUE_MAX];
+		int bad = 0;
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount(dir, dir, NULL, MS_BIND, NULL) < 0 ||
+		    mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+			_exit(100);
+		if (kvp_store_open(dir, NULL, &s) != 0)
+			_exit(101);
+		bad |= (kvp_store_get(s, 0, "a", v) != 0 || strcmp(v, "1") != 0) << 0;
+		bad |= (kvp_store_set(s, 0, "b", "2") != -EROFS) << 1;
+		bad |= (kvp_store_set(s, 2, "b", "2") != -EROFS) << 2;
+		bad |= (kvp_store_get_stats(s, 2, &st) != 0 || st.open_error != -EROFS) << 3;
+		bad |= (kvp_store_set(s, 1, "b", "2") != -EROFS) << 4;
+		kvp_store_free(s);
+		_exit(bad);
+	}
+	int status = 0;
+	CU_ASSERT(waitpid(pid, &status, 0) == pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fprintf(stderr, "\n  read-only directory: child status %d\n", WEXITSTATUS(status));
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	unit_rm_rf(base);
+}
+
 static const struct unit_test tests[] = {
 	{ "decode", test_decode },
 	{ "basic_each_pool", test_basic_each_pool },
@@ -1584,6 +1637,7 @@ static const struct unit_test tests[] = {
 	{ "bad_pool_at_open", test_bad_pool_at_open },
 	{ "dir_recreated", test_dir_recreated },
 	{ "over_limit", test_over_limit },
+	{ "read_only_dir", test_read_only_dir },
 };
 
 UNIT_MAIN("kvp_store", tests)
