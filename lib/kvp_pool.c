@@ -52,10 +52,13 @@ static void sleep_usec(unsigned us)
  * lock is not granted in time, the holders are looked up in /proc (only
  * then): if none of them has the file open for writing, none is in the
  * middle of a write, and the caller goes ahead without that lock (1).
+ * Readers that wait (timeout_ms > 0) do the same: then nobody is writing.
  */
 int kvp_pool_lock(int fd, bool exclusive, unsigned timeout_ms)
 {
 	uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000u;
+	/* Not for a reader's single attempt: that one falls back on its index. */
+	bool inspect = exclusive || timeout_ms > 0;
 	unsigned pause = 50;
 	int ret = 0;
 
@@ -67,7 +70,7 @@ int kvp_pool_lock(int fd, bool exclusive, unsigned timeout_ms)
 		if (errno != EWOULDBLOCK)
 			return -errno;
 		if (now_usec() >= deadline) {
-			if (!exclusive || !kvp_lock_holders_readonly(fd, true))
+			if (!inspect || !kvp_lock_holders_readonly(fd, true))
 				return -ETIMEDOUT;
 			ret = 1; /* go on without the flock: its holders only read */
 			break;
@@ -94,7 +97,7 @@ int kvp_pool_lock(int fd, bool exclusive, unsigned timeout_ms)
 			return r;
 		}
 		if (now_usec() >= deadline) {
-			if (exclusive && kvp_lock_holders_readonly(fd, false))
+			if (inspect && kvp_lock_holders_readonly(fd, false))
 				return 1;
 			flock(fd, LOCK_UN);
 			return -ETIMEDOUT;
@@ -358,6 +361,7 @@ int kvp_pool_load(struct kvp_pool *p)
 	p->ctime = st.st_ctim;
 	p->stale = false;
 	p->over_limit = over;
+	p->loaded = true;
 	p->reloads++;
 	return 0;
 }

@@ -38,6 +38,7 @@ struct kvp_pool {
 	bool stale;	 /* contents may differ from the index: re-read */
 	bool recheck;	 /* the name may point at another inode now: re-open */
 	bool over_limit; /* the file holds more than KVP_POOL_MAX_RECORDS */
+	bool loaded;	 /* the index was made under the lock at least once */
 	bool fd_rdonly;	 /* writable store, but only O_RDONLY could be opened */
 	int open_error;	 /* last failure to open the file (-errno), 0 if none */
 
@@ -60,10 +61,11 @@ void kvp_pool_done(struct kvp_pool *p);
 
 /*
  * Locks: flock() first, then an OFD fcntl lock, retried until timeout_ms
- * (0: one attempt). Returns 0, -ETIMEDOUT or -errno; for an exclusive lock
- * also 1: not granted in time, but every holder of the lock that blocks
- * it has the file open read-only (kvp_lock_holders_readonly()), so the
- * caller may write without that lock.
+ * (0: one attempt). Returns 0, -ETIMEDOUT or -errno; or 1: not granted in
+ * time, but every holder of the lock that blocks it has the file open
+ * read-only (kvp_lock_holders_readonly()), so nobody is writing and the
+ * caller may go ahead without that lock. Looked up for exclusive locks,
+ * and for shared ones with a timeout; the caller unlocks as usual.
  */
 int kvp_pool_lock(int fd, bool exclusive, unsigned timeout_ms);
 void kvp_pool_unlock(int fd);

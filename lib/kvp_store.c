@@ -327,12 +327,14 @@ static int pool_follow(struct kvp_store *s, struct kvp_pool *p, bool drain)
 }
 
 /*
- * Make the index current for a read, without waiting for the lock. With
- * retry (a record did not match the index) the events are read whatever
- * the mode. Returns 1 when the file was re-read under the shared lock,
- * which is kept for the caller's read (it unlocks); 0 when the index is
- * to be used as it is; -EAGAIN when the record must be read again later;
- * or -errno.
+ * Make the index current for a read. With retry (a record did not match
+ * the index) the events are read whatever the mode. The shared lock is
+ * tried once (wait_ms 0) or for wait_ms. Returns 1 when the file was
+ * re-read under it (or with every holder read-only), the lock kept for the
+ * caller's read (it unlocks); 0 when the index is to be used as it is;
+ * -EAGAIN when a writer holds the lock and the index cannot serve (this
+ * record changed, or the file was never read yet): try again with a wait;
+ * -ETIMEDOUT after a wait; or -errno.
  *
  * When a writer holds the lock (busy, or stalled in the middle of its
  * write), the index stays the last one made under the lock, and the
@@ -341,7 +343,7 @@ static int pool_follow(struct kvp_store *s, struct kvp_pool *p, bool drain)
  * write(2) leaves a half-written record that reads the same every time.
  * docs/pool-store.md, "Reads without a lock".
  */
-static int read_prepare(struct kvp_store *s, struct kvp_pool *p, bool retry)
+static int read_prepare(struct kvp_store *s, struct kvp_pool *p, bool retry, unsigned wait_ms)
 {
 	int r = pool_follow(s, p, retry);
 	if (r < 0)
@@ -350,9 +352,12 @@ static int read_prepare(struct kvp_store *s, struct kvp_pool *p, bool retry)
 		return 0;
 	if (p->fd < 0)
 		return kvp_pool_load(p);
-	r = kvp_pool_lock(p->fd, false, 0);
-	if (r == -ETIMEDOUT)
-		return retry ? -EAGAIN : 0;
+	r = kvp_pool_lock(p->fd, false, wait_ms);
+	if (r == -ETIMEDOUT) {
+		if (wait_ms)
+			return r;
+		return retry || !p->loaded ? -EAGAIN : 0;
+	}
 	if (r < 0)
 		return r;
 	if (pool_watched(s, p))
@@ -379,30 +384,6 @@ static int read_once(struct kvp_pool *p, const char *key, size_t kl, uint32_t in
 	return kvp_pool_read(p, index, rec);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/*
- * After an attempt that must be repeated (a record that no longer matched
- * the index while a writer holds the lock): pause briefly, at most until
- * the lock timeout, then -ETIMEDOUT.
- */
-static int read_backoff(const struct kvp_store *s, uint64_t *deadline, unsigned *pause)
-{
-	if (!*deadline)
-		*deadline = now_ms() + s->lock_timeout_ms;
-	else if (now_ms() >= *deadline)
-		return -ETIMEDOUT;
-	struct timespec ts = { .tv_nsec = (long)*pause * 1000 };
-	nanosleep(&ts, NULL);
-	*pause = MIN(*pause * 2, 10000u);
-	return 0;
-}
-
 /*
  * Reads take no lock: the pread() of the record is checked against the
  * index (both hashes), which shows whether another program changed it
@@ -414,36 +395,34 @@ static int read_backoff(const struct kvp_store *s, uint64_t *deadline, unsigned 
 static int pool_read(struct kvp_store *s, struct kvp_pool *p, const char *key, size_t kl,
 		     uint32_t index, uint8_t rec[KVP_RECORD_SIZE])
 {
-	uint64_t deadline = 0;
-	unsigned pause = 50;
-
 	for (bool retry = false;; retry = true) {
-		int held = read_prepare(s, p, retry);
-		int r = held;
-		if (held >= 0) {
-			r = read_once(p, key, kl, index, rec);
-			if (held)
-				kvp_pool_unlock(p->fd);
-			if (r == -ESTALE && held) {
-				/* Changed under our shared lock: a writer that ignores locks. */
-				p->stale = true;
-				return -EAGAIN;
-			}
-			if (r != -ESTALE)
-				return r;
-			p->stale = true;
-		} else if (r != -EAGAIN)
+		int held = read_prepare(s, p, retry, retry ? s->lock_timeout_ms : 0);
+		if (held == -EAGAIN && !retry)
+			continue;
+		if (held < 0)
+			return held;
+		int r = read_once(p, key, kl, index, rec);
+		if (held)
+			kvp_pool_unlock(p->fd);
+		if (r != -ESTALE)
 			return r;
-		r = read_backoff(s, &deadline, &pause);
-		if (r < 0)
-			return r;
+		p->stale = true;
+		if (retry || held)
+			/* Changed under our shared lock: a writer that ignores locks. */
+			return -EAGAIN;
 	}
 }
 
-/* The index made current for COUNT and at open: never waits for the lock. */
+/*
+ * The index made current for COUNT and at open: without waiting when the
+ * index can serve, else waiting for the lock at most the lock timeout (a
+ * stuck writer at open only leaves the pool to be read later).
+ */
 static int pool_ready(struct kvp_store *s, struct kvp_pool *p)
 {
-	int r = read_prepare(s, p, false);
+	int r = read_prepare(s, p, false, 0);
+	if (r == -EAGAIN)
+		r = read_prepare(s, p, true, s->lock_timeout_ms);
 	if (r > 0)
 		kvp_pool_unlock(p->fd);
 	return MIN(r, 0);
@@ -741,9 +720,8 @@ static int store_open_pools(struct kvp_store *s, bool per_pool)
 		}
 		p->fd_rdonly = rdonly && !s->read_only;
 		pool_watch(s, p);
-		/* A lock held by a stuck program does not even delay it. */
 		r = pool_ready(s, p);
-		if (r < 0)
+		if (r < 0 && r != -ETIMEDOUT)
 			return r;
 	}
 	return 0;

@@ -71,6 +71,8 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
 		kill "$holder" 2>/dev/null
 		wait "$holder" 2>/dev/null
 	done
+	grep -q "SET on pool 0: its lock was held only by processes that have the file open read-only" \
+		"$T/kvpd.log" || hv_fail "the write past a read-only holder's lock was not logged"
 	chmod 0700 "$T"
 else
 	echo "(lock holders as nobody: skipped, needs root and setpriv)"
