@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kvp_lockinfo.h"
 #include "kvp_pool.h"
 #include "macro.h"
 
@@ -47,12 +48,19 @@ static void sleep_usec(unsigned us)
 /*
  * Non-blocking attempts with a growing pause rather than F_SETLKW or a
  * blocking flock(): a lock held by a stuck program must not keep the daemon
- * from answering the kernel, which gives up after 30 s.
+ * from answering the kernel, which gives up after 30 s. When an exclusive
+ * lock is not granted in time, the holders are looked up in /proc (only
+ * then): if none of them has the file open for writing, none is in the
+ * middle of a write, and the caller goes ahead without that lock (1).
+ * Readers that wait (timeout_ms > 0) do the same: then nobody is writing.
  */
 int kvp_pool_lock(int fd, bool exclusive, unsigned timeout_ms)
 {
 	uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000u;
+	/* Not for a reader's single attempt: that one falls back on its index. */
+	bool inspect = exclusive || timeout_ms > 0;
 	unsigned pause = 50;
+	int ret = 0;
 
 	for (;;) {
 		if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
@@ -61,8 +69,12 @@ int kvp_pool_lock(int fd, bool exclusive, unsigned timeout_ms)
 			continue;
 		if (errno != EWOULDBLOCK)
 			return -errno;
-		if (now_usec() >= deadline)
-			return -ETIMEDOUT;
+		if (now_usec() >= deadline) {
+			if (!inspect || !kvp_lock_holders_readonly(fd, true))
+				return -ETIMEDOUT;
+			ret = 1; /* go on without the flock: its holders only read */
+			break;
+		}
 		sleep_usec(pause);
 		pause = MIN(pause * 2, 10000u);
 	}
@@ -74,17 +86,19 @@ int kvp_pool_lock(int fd, bool exclusive, unsigned timeout_ms)
 	};
 	for (;;) {
 		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
-			return 0;
+			return ret;
 		if (errno == EINTR)
 			continue;
 		if (errno == EINVAL)
-			return 0; /* no OFD locks (pre-3.15 kernel): flock alone */
+			return ret; /* no OFD locks (pre-3.15 kernel): flock alone */
 		if (errno != EAGAIN && errno != EACCES) {
 			int r = -errno;
 			flock(fd, LOCK_UN);
 			return r;
 		}
 		if (now_usec() >= deadline) {
+			if (inspect && kvp_lock_holders_readonly(fd, false))
+				return 1;
 			flock(fd, LOCK_UN);
 			return -ETIMEDOUT;
 		}
@@ -293,9 +307,10 @@ int kvp_pool_load(struct kvp_pool *p)
 		if (fstat(p->fd, &st) < 0)
 			return -errno;
 		n = (size_t)st.st_size / KVP_RECORD_SIZE;
-		if (n >= KVP_SLOT_NONE)
-			return -EFBIG; /* slot numbers are 32-bit (11 TB of records) */
 	}
+	/* A huge (or sparse) file: served up to the limit, never read further. */
+	bool over = n > KVP_POOL_MAX_RECORDS;
+	n = MIN(n, (size_t)KVP_POOL_MAX_RECORDS);
 
 	struct kvp_pool fresh = { .cap = MAX(n, (size_t)16) };
 	_cleanup_free_ struct kvp_slot *slots = malloc(fresh.cap * sizeof(*slots));
@@ -345,6 +360,8 @@ int kvp_pool_load(struct kvp_pool *p)
 	p->mtime = st.st_mtim;
 	p->ctime = st.st_ctim;
 	p->stale = false;
+	p->over_limit = over;
+	p->loaded = true;
 	p->reloads++;
 	return 0;
 }
@@ -424,6 +441,8 @@ int kvp_pool_append(struct kvp_pool *p, const char *key, size_t klen, const char
 		    size_t vlen)
 {
 	uint8_t rec[KVP_RECORD_SIZE] = { 0 };
+	if (p->nrec >= KVP_POOL_MAX_RECORDS)
+		return -EFBIG;
 	int r = reserve(p, p->nrec + 1);
 	if (r < 0)
 		return r;

@@ -22,6 +22,7 @@
 #include <sys/types.h>
 
 #include "hv_abi.h"
+#include "kvp_store.h" /* KVP_POOL_MAX_RECORDS */
 
 #define KVP_SLOT_NONE UINT32_MAX
 
@@ -32,10 +33,14 @@ struct kvp_slot {
 
 struct kvp_pool {
 	char *path;
-	int fd;	      /* -1: the file does not exist (read-only stores only) */
-	int wd;	      /* inotify watch on the file, -1 if none */
-	bool stale;   /* contents may differ from the index: re-read */
-	bool recheck; /* the name may point at another inode now: re-open */
+	int fd;		 /* -1: the file does not exist (read-only stores only) */
+	int wd;		 /* inotify watch on the file, -1 if none */
+	bool stale;	 /* contents may differ from the index: re-read */
+	bool recheck;	 /* the name may point at another inode now: re-open */
+	bool over_limit; /* the file holds more than KVP_POOL_MAX_RECORDS */
+	bool loaded;	 /* the index was made under the lock at least once */
+	bool fd_rdonly;	 /* writable store, but only O_RDONLY could be opened */
+	int open_error;	 /* last failure to open the file (-errno), 0 if none */
 
 	/* What the file looked like when the index was last known good. */
 	dev_t dev;
@@ -48,19 +53,26 @@ struct kvp_pool {
 	uint32_t *table; /* slot numbers of servable records, KVP_SLOT_NONE = empty */
 	size_t ntable;	 /* power of two and >= 2 * cap, or 0 */
 
-	uint64_t reloads, reopens;
+	uint64_t reloads, reopens, lock_overrides;
 };
 
 void kvp_pool_init(struct kvp_pool *p);
 void kvp_pool_done(struct kvp_pool *p);
 
-/* Locks: flock() first, then an OFD fcntl lock, retried until timeout_ms. */
+/*
+ * Locks: flock() first, then an OFD fcntl lock, retried until timeout_ms
+ * (0: one attempt). Returns 0, -ETIMEDOUT or -errno; or 1: not granted in
+ * time, but every holder of the lock that blocks it has the file open
+ * read-only (kvp_lock_holders_readonly()), so nobody is writing and the
+ * caller may go ahead without that lock. Looked up for exclusive locks,
+ * and for shared ones with a timeout; the caller unlocks as usual.
+ */
 int kvp_pool_lock(int fd, bool exclusive, unsigned timeout_ms);
 void kvp_pool_unlock(int fd);
 
 /*
- * Re-read the whole file into the index (caller holds a lock), streaming it
- * in chunks of at most 64 KiB.
+ * Re-read the whole file into the index (caller holds a lock), streaming it in chunks of at most 64
+ * KiB, at most KVP_POOL_MAX_RECORDS records.
  */
 int kvp_pool_load(struct kvp_pool *p);
 

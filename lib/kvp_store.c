@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kvp_pool.h"
@@ -33,6 +34,7 @@
 struct kvp_store {
 	struct kvp_pool pools[KVP_POOL_COUNT];
 	unsigned npools;
+	char *dir;  /* re-created (0755) if deleted; NULL for kvp_store_open_file() */
 	int ifd;    /* inotify, -1 when unavailable: stat() fallback */
 	int dir_wd; /* watch on the directory, -1 when none */
 	unsigned file_mode;
@@ -70,11 +72,40 @@ static bool pool_watched(const struct kvp_store *s, const struct kvp_pool *p)
 	return s->ifd >= 0 && s->dir_wd >= 0 && (p->fd < 0 || p->wd >= 0);
 }
 
-/* Open the pool's file, creating it (with the exact mode) if writable and missing. */
-static int open_pool_fd(const struct kvp_store *s, const char *path, int *ret_fd)
+static int make_dir(const char *dir)
 {
-	/* O_NONBLOCK: something that is not a regular file must not hang us. */
-	int flags = (s->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	if (mkdir(dir, 0755) == 0) {
+		/* The umask must not change the mode readers rely on either. */
+		if (chmod(dir, 0755) < 0)
+			return -errno;
+	} else if (errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* After the directory was re-created: watch the new one. */
+static void rewatch_dir(struct kvp_store *s)
+{
+	if (s->ifd >= 0 && s->dir_wd < 0 && s->dir)
+		s->dir_wd = inotify_add_watch(s->ifd, s->dir, DIR_EVENTS);
+}
+
+/*
+ * Open the pool's file, creating it (with the exact mode) if writable and
+ * missing, and the directory too if it was deleted. A writable store that
+ * may not write the file (read-only filesystem) opens it O_RDONLY, to serve
+ * reads; *ret_rdonly tells.
+ */
+static int open_pool_fd(struct kvp_store *s, const char *path, int *ret_fd, bool *ret_rdonly)
+{
+	/*
+	 * O_NONBLOCK: something that is not a regular file must not hang us.
+	 * O_NOFOLLOW: a symlink in the pool's place must not send our writes
+	 * to its target.
+	 */
+	int flags =
+		(s->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW;
+	bool made_dir = false;
 	_cleanup_close_ int fd = -1;
 	struct stat st;
 
@@ -82,10 +113,16 @@ static int open_pool_fd(const struct kvp_store *s, const char *path, int *ret_fd
 		fd = open(path, flags);
 		if (fd >= 0)
 			break;
+		if ((errno == EROFS || errno == EACCES) && (flags & O_ACCMODE) == O_RDWR) {
+			flags = (flags & ~O_ACCMODE) | O_RDONLY;
+			tries--;
+			continue;
+		}
 		if (errno != ENOENT)
 			return -errno;
 		if (s->read_only) {
 			*ret_fd = -1; /* an absent pool reads as empty */
+			*ret_rdonly = true;
 			return 0;
 		}
 		fd = open(path, flags | O_CREAT | O_EXCL, (mode_t)s->file_mode);
@@ -95,13 +132,24 @@ static int open_pool_fd(const struct kvp_store *s, const char *path, int *ret_fd
 				return -errno;
 			break;
 		}
+		if (errno == ENOENT && s->dir && !made_dir) {
+			/* The directory was deleted: make it again, as at start. */
+			int r = make_dir(s->dir);
+			if (r < 0)
+				return r;
+			made_dir = true;
+			rewatch_dir(s);
+			continue;
+		}
 		if (errno != EEXIST || tries > REOPEN_TRIES)
 			return -errno;
 	}
 	if (fstat(fd, &st) < 0)
 		return -errno;
+	/* -ENXIO for a FIFO, socket or device, as open(2) says of some of them. */
 	if (!S_ISREG(st.st_mode))
-		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		return S_ISDIR(st.st_mode) ? -EISDIR : -ENXIO;
+	*ret_rdonly = (flags & O_ACCMODE) == O_RDONLY;
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
@@ -229,13 +277,17 @@ static void pool_check(struct kvp_store *s, struct kvp_pool *p, bool drain)
 		p->stale = true;
 }
 
-/* The name may lead to a different file now: follow it. */
-static int pool_reopen(struct kvp_store *s, struct kvp_pool *p)
+/*
+ * The name may lead to a different file now: follow it. With force, open
+ * it again even if it is the same file (to get write access back).
+ */
+static int pool_reopen(struct kvp_store *s, struct kvp_pool *p, bool force)
 {
 	struct stat cur, now;
+	bool rdonly;
 	int fd, r;
 
-	if (p->fd >= 0 && fstat(p->fd, &cur) == 0 && stat(p->path, &now) == 0 &&
+	if (!force && p->fd >= 0 && fstat(p->fd, &cur) == 0 && stat(p->path, &now) == 0 &&
 	    cur.st_dev == now.st_dev && cur.st_ino == now.st_ino) {
 		if (p->wd < 0)
 			pool_watch(s, p);
@@ -244,13 +296,15 @@ static int pool_reopen(struct kvp_store *s, struct kvp_pool *p)
 		return 0;
 	}
 
-	r = open_pool_fd(s, p->path, &fd);
+	r = open_pool_fd(s, p->path, &fd, &rdonly);
+	p->open_error = r < 0 ? r : 0;
 	if (r < 0)
 		return r;
 	if (p->wd >= 0 && s->ifd >= 0)
 		inotify_rm_watch(s->ifd, p->wd);
 	safe_close(p->fd);
 	p->fd = fd;
+	p->fd_rdonly = rdonly && !s->read_only;
 	pool_watch(s, p);
 	p->recheck = false;
 	p->stale = true;
@@ -262,7 +316,7 @@ static int pool_follow(struct kvp_store *s, struct kvp_pool *p, bool drain)
 {
 	pool_check(s, p, drain);
 	for (int tries = 0; p->recheck; tries++) {
-		int r = pool_reopen(s, p);
+		int r = pool_reopen(s, p, false);
 		if (r < 0)
 			return r;
 		if (tries >= REOPEN_TRIES)
@@ -273,30 +327,48 @@ static int pool_follow(struct kvp_store *s, struct kvp_pool *p, bool drain)
 }
 
 /*
- * Make the index current, for reading. With keep_lock (the retry after a
- * record did not match the index) the events are read whatever the mode,
- * the file is re-read under the shared lock, and the lock is kept (when
- * there is a file) for the caller's second attempt.
+ * Make the index current for a read. With retry (a record did not match
+ * the index) the events are read whatever the mode. The shared lock is
+ * tried once (wait_ms 0) or for wait_ms. Returns 1 when the file was
+ * re-read under it (or with every holder read-only), the lock kept for the
+ * caller's read (it unlocks); 0 when the index is to be used as it is;
+ * -EAGAIN when a writer holds the lock and the index cannot serve (this
+ * record changed, or the file was never read yet): try again with a wait;
+ * -ETIMEDOUT after a wait; or -errno.
+ *
+ * When a writer holds the lock (busy, or stalled in the middle of its
+ * write), the index stays the last one made under the lock, and the
+ * records that still match it are served: they are intact. An index made
+ * without the lock could not be trusted: a writer descheduled inside its
+ * write(2) leaves a half-written record that reads the same every time.
+ * docs/pool-store.md, "Reads without a lock".
  */
-static int pool_fresh(struct kvp_store *s, struct kvp_pool *p, bool keep_lock)
+static int read_prepare(struct kvp_store *s, struct kvp_pool *p, bool retry, unsigned wait_ms)
 {
-	int r = pool_follow(s, p, keep_lock);
+	int r = pool_follow(s, p, retry);
 	if (r < 0)
 		return r;
-	if (!p->stale && !keep_lock)
+	if (!p->stale && !retry)
 		return 0;
 	if (p->fd < 0)
 		return kvp_pool_load(p);
-	r = kvp_pool_lock(p->fd, false, s->lock_timeout_ms);
+	r = kvp_pool_lock(p->fd, false, wait_ms);
+	if (r == -ETIMEDOUT) {
+		if (wait_ms)
+			return r;
+		return retry || !p->loaded ? -EAGAIN : 0;
+	}
 	if (r < 0)
 		return r;
-	if (keep_lock && pool_watched(s, p))
+	if (pool_watched(s, p))
 		/* Writes finished before we got the lock: their events are in. */
 		drain_events(s);
 	r = kvp_pool_load(p);
-	if (r < 0 || !keep_lock)
+	if (r < 0) {
 		kvp_pool_unlock(p->fd);
-	return r;
+		return r;
+	}
+	return 1;
 }
 
 /* One GET (key) or ENUMERATE (index) attempt on the index as it is. */
@@ -316,31 +388,44 @@ static int read_once(struct kvp_pool *p, const char *key, size_t kl, uint32_t in
  * Reads take no lock: the pread() of the record is checked against the
  * index (both hashes), which shows whether another program changed it
  * since, or is writing it at this moment. Only then is the file re-read
- * under the shared lock (which waits for that writer) and the read tried
- * again under it. docs/pool-store.md gives the argument.
+ * under the shared lock and the read tried again; if a writer holds the
+ * lock, the read waits for it (the lock timeout at most): only for a
+ * record that has changed. docs/pool-store.md gives the argument.
  */
 static int pool_read(struct kvp_store *s, struct kvp_pool *p, const char *key, size_t kl,
 		     uint32_t index, uint8_t rec[KVP_RECORD_SIZE])
 {
-	int r = pool_fresh(s, p, false);
-	if (r < 0)
-		return r;
-	r = read_once(p, key, kl, index, rec);
-	if (r != -ESTALE)
-		return r;
-	p->stale = true;
-	r = pool_fresh(s, p, true);
-	if (r < 0)
-		return r;
-	r = read_once(p, key, kl, index, rec);
-	if (p->fd >= 0)
-		kvp_pool_unlock(p->fd);
-	if (r == -ESTALE) {
-		/* Changed under our shared lock: a writer that ignores locks. */
+	for (bool retry = false;; retry = true) {
+		int held = read_prepare(s, p, retry, retry ? s->lock_timeout_ms : 0);
+		if (held == -EAGAIN && !retry)
+			continue;
+		if (held < 0)
+			return held;
+		int r = read_once(p, key, kl, index, rec);
+		if (held)
+			kvp_pool_unlock(p->fd);
+		if (r != -ESTALE)
+			return r;
 		p->stale = true;
-		r = -EAGAIN;
+		if (retry || held)
+			/* Changed under our shared lock: a writer that ignores locks. */
+			return -EAGAIN;
 	}
-	return r;
+}
+
+/*
+ * The index made current for COUNT and at open: without waiting when the
+ * index can serve, else waiting for the lock at most the lock timeout (a
+ * stuck writer at open only leaves the pool to be read later).
+ */
+static int pool_ready(struct kvp_store *s, struct kvp_pool *p)
+{
+	int r = read_prepare(s, p, false, 0);
+	if (r == -EAGAIN)
+		r = read_prepare(s, p, true, s->lock_timeout_ms);
+	if (r > 0)
+		kvp_pool_unlock(p->fd);
+	return MIN(r, 0);
 }
 
 /* Before an append or a delete: did the file grow or shrink unseen? */
@@ -360,16 +445,20 @@ static int pool_begin_write(struct kvp_store *s, struct kvp_pool *p)
 		return -EROFS;
 	for (int tries = 0;; tries++) {
 		/* Events are looked at once, under the lock; a rename seen there loops. */
-		if (p->recheck || p->fd < 0) {
-			int r = pool_reopen(s, p);
+		if (p->recheck || p->fd < 0 || p->fd_rdonly) {
+			int r = pool_reopen(s, p, p->fd_rdonly);
 			if (r < 0)
 				return r;
 		}
 		if (p->fd < 0)
 			return -EBADF;
+		if (p->fd_rdonly)
+			return -EROFS;
 		int r = kvp_pool_lock(p->fd, true, s->lock_timeout_ms);
 		if (r < 0)
 			return r;
+		if (r > 0)
+			p->lock_overrides++;
 		/* Anything seen now was written by someone else: re-read first. */
 		pool_check(s, p, true);
 		if (p->recheck && tries < REOPEN_TRIES) {
@@ -382,6 +471,11 @@ static int pool_begin_write(struct kvp_store *s, struct kvp_pool *p)
 				kvp_pool_unlock(p->fd);
 				return r;
 			}
+		}
+		if (p->over_limit) {
+			/* An append or a delete would land inside the records not indexed. */
+			kvp_pool_unlock(p->fd);
+			return -EFBIG;
 		}
 		return 0;
 	}
@@ -553,7 +647,7 @@ int kvp_store_count(struct kvp_store *s, unsigned pool, size_t *ret_count)
 
 	if (!p || !ret_count)
 		return -EINVAL;
-	r = pool_fresh(s, p, false);
+	r = pool_ready(s, p);
 	if (r < 0)
 		return r;
 	*ret_count = p->nrec;
@@ -567,6 +661,7 @@ struct kvp_store *kvp_store_free(struct kvp_store *s)
 	for (unsigned i = 0; i < s->npools; i++)
 		kvp_pool_done(&s->pools[i]);
 	safe_close(s->ifd);
+	free(s->dir);
 	free(s);
 	return NULL;
 }
@@ -603,16 +698,29 @@ static void store_watch_dir(struct kvp_store *s, const char *dir)
 		s->ifd = safe_close(s->ifd);
 }
 
-static int store_open_pools(struct kvp_store *s)
+/*
+ * Open and read each pool. With per_pool, a pool that cannot be opened
+ * (not a regular file, a read-only directory without it, …) is left
+ * closed with its error kept: its operations answer that error and try
+ * again each time, while the other pools are served.
+ */
+static int store_open_pools(struct kvp_store *s, bool per_pool)
 {
 	for (unsigned i = 0; i < s->npools; i++) {
 		struct kvp_pool *p = &s->pools[i];
-		int r = open_pool_fd(s, p->path, &p->fd);
-		if (r < 0)
-			return r;
+		bool rdonly;
+		int r = open_pool_fd(s, p->path, &p->fd, &rdonly);
+		if (r < 0) {
+			if (!per_pool)
+				return r;
+			p->fd = -1;
+			p->open_error = r;
+			p->recheck = true;
+			continue;
+		}
+		p->fd_rdonly = rdonly && !s->read_only;
 		pool_watch(s, p);
-		r = pool_fresh(s, p, false);
-		/* A lock held by a stuck program only delays the first read. */
+		r = pool_ready(s, p);
 		if (r < 0 && r != -ETIMEDOUT)
 			return r;
 	}
@@ -636,18 +744,19 @@ int kvp_store_open(const char *dir, const struct kvp_store_options *opts, struct
 		if (!S_ISDIR(st.st_mode))
 			return -ENOTDIR;
 	} else {
-		if (mkdir(dir, 0755) == 0) {
-			if (chmod(dir, 0755) < 0)
-				return -errno;
-		} else if (errno != EEXIST)
-			return -errno;
+		r = make_dir(dir);
+		if (r < 0)
+			return r;
+		s->dir = strdup(dir);
+		if (!s->dir)
+			return -ENOMEM;
 	}
 	store_watch_dir(s, dir);
 	s->npools = KVP_POOL_COUNT;
 	for (unsigned i = 0; i < s->npools; i++)
 		if (asprintf(&s->pools[i].path, "%s/" KVP_POOL_FILE_FMT, dir, i) < 0)
 			return -ENOMEM;
-	r = store_open_pools(s);
+	r = store_open_pools(s, true);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(s);
@@ -673,7 +782,7 @@ int kvp_store_open_file(const char *path, const struct kvp_store_options *opts,
 	if (!s->pools[0].path || !dir)
 		return -ENOMEM;
 	store_watch_dir(s, dir);
-	r = store_open_pools(s);
+	r = store_open_pools(s, false);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(s);
@@ -709,6 +818,9 @@ int kvp_store_get_stats(struct kvp_store *s, unsigned pool, struct kvp_store_sta
 		.reopens = p->reopens,
 		.records = p->nrec,
 		.inotify = pool_watched(s, p),
+		.lock_overrides = p->lock_overrides,
+		.open_error = p->open_error,
+		.over_limit = p->over_limit,
 	};
 	return 0;
 }

@@ -19,6 +19,15 @@
 
 #define KVP_POOL_FILE_FMT ".kvp_pool_%u"
 
+/*
+ * The most records a pool serves (160 MiB of file): far above real use
+ * (cloud-init writes a few hundred a boot; the host walks ENUMERATE one
+ * round trip per record), small enough that loading one never keeps the
+ * event loop for long. Records past it are not served, and the pool is
+ * not written (-EFBIG), since an append or a delete would land inside it.
+ */
+#define KVP_POOL_MAX_RECORDS 65536u
+
 struct kvp_store;
 
 struct kvp_store_options {
@@ -30,6 +39,10 @@ struct kvp_store_options {
 /*
  * Open (creating the directory 0755 and missing files with file_mode, never
  * writing to an existing one) the five pools in dir. Returns 0 or -errno.
+ * A pool whose file cannot be opened does not fail the store: its
+ * operations answer the error and try again each time (the error is in
+ * kvp_store_get_stats()). Pool files are never followed through a
+ * symlink (-ELOOP); the directory is made again if it is deleted.
  */
 int kvp_store_open(const char *dir, const struct kvp_store_options *opts, struct kvp_store **ret);
 struct kvp_store *kvp_store_free(struct kvp_store *s);
@@ -75,6 +88,10 @@ struct kvp_store_stats {
 	uint64_t reopens; /* the name pointed at a new file and it was re-opened */
 	size_t records;	  /* records in the in-memory copy (ENUMERATE's count) */
 	bool inotify;	  /* changes are noticed by inotify, not by stat() */
+	/* Writes made without a lock whose every holder had the file read-only. */
+	uint64_t lock_overrides;
+	int open_error;	 /* the pool's file could not be opened: -errno (0: it was) */
+	bool over_limit; /* more than KVP_POOL_MAX_RECORDS: the rest unserved, no writes */
 };
 int kvp_store_get_stats(struct kvp_store *s, unsigned pool, struct kvp_store_stats *ret);
 

@@ -111,6 +111,29 @@ static int kvpd_watch_store(struct kvpd *ctx)
 	return 0;
 }
 
+/*
+ * A pool that cannot be opened, or holds more records than are served, does
+ * not stop the others: say so once here; its requests answer errors (each
+ * logged) until it is repaired, which is noticed at the next request.
+ */
+static void kvpd_report_pools(struct kvp_store *store, const char *dir)
+{
+	for (unsigned i = 0; i < KVP_POOL_COUNT; i++) {
+		struct kvp_store_stats st;
+		if (kvp_store_get_stats(store, i, &st) < 0)
+			continue;
+		if (st.open_error < 0)
+			log_warning("Cannot open %s/" KVP_POOL_FILE_FMT ": %s; serving the other "
+				    "pools, answering errors for pool %u and retrying it at each "
+				    "request",
+				    dir, i, strerror(-st.open_error), i);
+		if (st.over_limit)
+			log_warning("%s/" KVP_POOL_FILE_FMT " holds more than %u records: serving "
+				    "the first %u, refusing writes to pool %u",
+				    dir, i, KVP_POOL_MAX_RECORDS, KVP_POOL_MAX_RECORDS, i);
+	}
+}
+
 static int kvpd_open_state(struct kvpd *ctx, const struct hv_config *c)
 {
 	struct kvp_store_options so = { .file_mode = c->kvp_pool_mode, .sync = c->kvp_sync };
@@ -131,6 +154,7 @@ static int kvpd_open_state(struct kvpd *ctx, const struct hv_config *c)
 		kvp_store_free(store);
 		return log_error_errno(r, "Cannot set up the guest facts: %m");
 	}
+	kvpd_report_pools(store, c->kvp_pool_dir);
 	kvp_store_free(ctx->store);
 	osinfo_free(ctx->osinfo);
 	ctx->store = store;

@@ -19,11 +19,32 @@ static bool pool_is_generated(unsigned pool)
 	return pool == KVP_POOL_AUTO;
 }
 
+static uint64_t lock_overrides(struct kvpd *ctx, unsigned pool)
+{
+	struct kvp_store_stats st;
+	return kvp_store_get_stats(ctx->store, pool, &st) == 0 ? st.lock_overrides : 0;
+}
+
+/*
+ * A write went ahead although its lock was held: every holder had the
+ * pool file open read-only (docs/pool-store.md). Say so: someone is
+ * holding a lock on a pool for no reason a writer would have.
+ */
+static void log_override(struct kvpd *ctx, unsigned pool, uint64_t before, const char *op)
+{
+	if (lock_overrides(ctx, pool) != before)
+		log_warning("%s on pool %u: its lock was held only by processes that have the file "
+			    "open read-only; written without it",
+			    op, pool);
+}
+
 static int op_set(struct kvpd *ctx, const struct kvp_request *req, struct hv_kvp_msg *reply)
 {
 	if (pool_is_generated(req->pool))
 		return -EPERM;
+	uint64_t before = lock_overrides(ctx, req->pool);
 	int r = kvp_store_set(ctx->store, req->pool, req->key, req->value);
+	log_override(ctx, req->pool, before, "SET");
 	if (r < 0)
 		return r;
 	kvp_encode_status(reply, HV_S_OK);
@@ -57,7 +78,9 @@ static int op_delete(struct kvpd *ctx, const struct kvp_request *req, struct hv_
 {
 	if (pool_is_generated(req->pool))
 		return -EPERM;
+	uint64_t before = lock_overrides(ctx, req->pool);
 	int r = kvp_store_delete(ctx->store, req->pool, req->key);
+	log_override(ctx, req->pool, before, "DELETE");
 	if (r < 0)
 		return r;
 	kvp_encode_status(reply, HV_S_OK);

@@ -166,9 +166,14 @@ pool_count 1 >/dev/null
 expect_rc 0 get AfterTear
 out_is ok
 
-hv_log "a lock held elsewhere: exit 3 after --lock-timeout"
+hv_log "a lock held elsewhere by a writer: exit 3 after --lock-timeout"
 if command -v flock >/dev/null 2>&1; then
-	flock "$(pool_file 1)" sleep 3 &
+	# The holder has the file open for writing (>>), as cloud-init does.
+	(
+		exec 9>>"$(pool_file 1)"
+		flock 9
+		sleep 3
+	) &
 	holder=$!
 	sleep 0.3
 	expect_rc 3 --lock-timeout 300 set Locked x
@@ -176,6 +181,36 @@ if command -v flock >/dev/null 2>&1; then
 	wait "$holder"
 	expect_rc 0 set Locked x
 fi
+
+# Issue 17: a holder that cannot write the file is in the middle of no write.
+if command -v flock >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1 &&
+	[ "$(id -u)" -eq 0 ]; then
+	hv_log "a lock held by a user without write access: the write goes ahead"
+	chmod 0755 "$T"
+	for how in -s -x; do
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			flock "$how" "$(pool_file 1)" sleep 3 &
+		holder=$!
+		hv_wait 5 sh -c "grep -q ':$(stat -c %i "$(pool_file 1)") ' /proc/locks" ||
+			hv_fail "nobody's flock $how never showed in /proc/locks"
+		expect_rc 0 --lock-timeout 300 set Locked "by-nobody$how"
+		expect_rc 0 get Locked
+		out_is "by-nobody$how"
+		expect_rc 0 list
+		kill "$holder" 2>/dev/null
+		wait "$holder" 2>/dev/null
+	done
+	chmod 0700 "$T"
+fi
+
+hv_log "a symlink in a pool's place: refused, its target untouched (exit 3)"
+printf 'precious' >"$T/precious"
+ln -sfT "$T/precious" "$(pool_file 4)"
+expect_rc 3 --pool 4 set Key value
+err_has "$(pool_file 4): .*Too many levels of symbolic links"
+expect_rc 3 --pool 4 get Key
+[ "$(cat "$T/precious")" = precious ] || hv_fail "hv-kvp wrote through a symlinked pool"
+rm -f "$(pool_file 4)"
 
 hv_log "config: -c FILE gives kvp.pool_dir"
 printf '[kvp]\npool_dir = %s\n' "$T/pools" >"$T/hvguest.conf"

@@ -7,19 +7,24 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "kvp_lockinfo.h"
+#include "kvp_pool.h"
 #include "kvp_store.h"
 #include "macro.h"
 #include "unit.h"
@@ -90,8 +95,10 @@ static int upstream_set(const char *path, const char *key, const char *value)
 	n = got / REC;
 	make_rec(buf + n * REC, key, value);
 	/* Upstream rewrites with fopen("w"): a truncate, then the records. */
-	int r = ftruncate(fd, 0) < 0 || pwrite(fd, buf, (n + 1) * REC, 0) != (ssize_t)((n + 1) * REC)
-			? -EIO : 0;
+	int r = ftruncate(fd, 0) < 0 ||
+				pwrite(fd, buf, (n + 1) * REC, 0) != (ssize_t)((n + 1) * REC)
+			? -EIO
+			: 0;
 	free(buf);
 	fl.l_type = F_UNLCK;
 	fcntl(fd, F_SETLK, &fl);
@@ -112,8 +119,9 @@ static void expect_get(struct kvp_store *s, unsigned pool, const char *key, cons
 	char v[KVP_VALUE_MAX];
 	int r = kvp_store_get(s, pool, key, v);
 	if (r != 0 || strcmp(v, want) != 0)
-		fprintf(stderr, "\n  get(pool %u, \"%.40s\"): r=%d value \"%.40s\", want \"%.40s\"\n",
-			pool, key, r, r == 0 ? v : "", want);
+		fprintf(stderr,
+			"\n  get(pool %u, \"%.40s\"): r=%d value \"%.40s\", want \"%.40s\"\n", pool,
+			key, r, r == 0 ? v : "", want);
 	CU_ASSERT(r == 0 && strcmp(v, want) == 0);
 }
 
@@ -130,9 +138,9 @@ static void test_decode(void)
 {
 	static const struct {
 		const char *name;
-		size_t klen;    /* bytes of 'k' before the NUL (512 = no NUL) */
-		size_t vlen;    /* bytes of 'v' before the NUL (2048 = no NUL) */
-		bool garbage;   /* non-zero bytes after both NULs */
+		size_t klen;  /* bytes of 'k' before the NUL (512 = no NUL) */
+		size_t vlen;  /* bytes of 'v' before the NUL (2048 = no NUL) */
+		bool garbage; /* non-zero bytes after both NULs */
 		int want;
 		size_t want_vlen;
 	} cases[] = {
@@ -187,8 +195,10 @@ static void test_basic_each_pool(void)
 		expect_get(s, pool, "b", "2");
 		CU_ASSERT(file_size(path) == 2 * REC);
 		CU_ASSERT(kvp_store_count(s, pool, &n) == 0 && n == 2);
-		CU_ASSERT(kvp_store_enumerate(s, pool, 0, k, v) == 0 && !strcmp(k, "a") && !strcmp(v, "one"));
-		CU_ASSERT(kvp_store_enumerate(s, pool, 1, k, v) == 0 && !strcmp(k, "b") && !strcmp(v, "2"));
+		CU_ASSERT(kvp_store_enumerate(s, pool, 0, k, v) == 0 && !strcmp(k, "a") &&
+			  !strcmp(v, "one"));
+		CU_ASSERT(kvp_store_enumerate(s, pool, 1, k, v) == 0 && !strcmp(k, "b") &&
+			  !strcmp(v, "2"));
 		CU_ASSERT(kvp_store_enumerate(s, pool, 2, k, v) == -ENOENT);
 		CU_ASSERT(kvp_store_delete(s, pool, "a") == 0);
 		CU_ASSERT(kvp_store_delete(s, pool, "a") == -ENOENT);
@@ -326,8 +336,9 @@ static void test_upstream_garbage(void)
 	CU_ASSERT_FATAL(kvp_store_open(dir, NULL, &s) == 0);
 	for (int i = 0; i < 3; i++) {
 		expect_get(s, 0, keys[i], vals[i]);
-		CU_ASSERT(kvp_store_enumerate(s, 0, (uint32_t)i, k, v) == 0 && !strcmp(k, keys[i]) &&
-			  !strcmp(v, vals[i]) && k[KVP_KEY_MAX - 1] == 0 && v[100] == 0);
+		CU_ASSERT(kvp_store_enumerate(s, 0, (uint32_t)i, k, v) == 0 &&
+			  !strcmp(k, keys[i]) && !strcmp(v, vals[i]) && k[KVP_KEY_MAX - 1] == 0 &&
+			  v[100] == 0);
 	}
 	/* A SET rewrites just the value field, zero-padded; the key field is left alone. */
 	CU_ASSERT(kvp_store_set(s, 0, "beta", "2") == 0);
@@ -354,8 +365,8 @@ static void test_unservable_records(void)
 	tmpdir(base, dir);
 	CU_ASSERT_FATAL(mkdir(dir, 0755) == 0);
 	make_rec(buf, "first", "1");
-	memset(buf + REC, 0, REC);                     /* empty key */
-	memset(buf + 2 * REC, 'x', REC);               /* no NUL anywhere */
+	memset(buf + REC, 0, REC);	 /* empty key */
+	memset(buf + 2 * REC, 'x', REC); /* no NUL anywhere */
 	make_rec(buf + 3 * REC, "last", "4");
 	pool_path(dir, 1, path);
 	write_file(path, buf, sizeof(buf));
@@ -398,7 +409,8 @@ static void test_partial_tail(void)
 	kvp_store_free(s);
 	CU_ASSERT(file_size(path) == (off_t)sizeof(buf));
 
-	CU_ASSERT_FATAL(kvp_store_open(dir, &(struct kvp_store_options){ .read_only = true }, &s) == 0);
+	CU_ASSERT_FATAL(kvp_store_open(dir, &(struct kvp_store_options){ .read_only = true }, &s) ==
+			0);
 	CU_ASSERT(kvp_store_count(s, 1, &n) == 0 && n == 2);
 	kvp_store_free(s);
 	CU_ASSERT(file_size(path) == (off_t)sizeof(buf));
@@ -570,8 +582,8 @@ static void test_delete_order(void)
 	unit_rm_rf(base);
 }
 
-#define NWRITERS 4
-#define NPER 250
+#define NWRITERS  4
+#define NPER	  250
 #define NUPSTREAM 40
 
 /*
@@ -731,7 +743,8 @@ static void test_crash(void)
 				continue;
 			}
 			if (r != 0 || !crash_value_ok(k, v))
-				fprintf(stderr, "\n  crash round %d: record %u r=%d \"%.20s\"=\"%.40s\"\n",
+				fprintf(stderr,
+					"\n  crash round %d: record %u r=%d \"%.20s\"=\"%.40s\"\n",
 					round, i, r, k, v);
 			CU_ASSERT(r == 0 && crash_value_ok(k, v));
 		}
@@ -822,7 +835,8 @@ static void test_write_error(void)
 	int status;
 	CU_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
 	if (WEXITSTATUS(status))
-		fprintf(stderr, "\n  write-error child: failed checks mask 0x%x\n", WEXITSTATUS(status));
+		fprintf(stderr, "\n  write-error child: failed checks mask 0x%x\n",
+			WEXITSTATUS(status));
 	CU_ASSERT(WEXITSTATUS(status) == 0);
 	kvp_store_free(s);
 	unit_rm_rf(base);
@@ -1133,8 +1147,9 @@ static void test_random_model(void)
 		CU_ASSERT(kvp_store_count(s, 2, &n) == 0 && n == live);
 		for (uint32_t i = 0; i < n; i++) {
 			unsigned ki;
-			bad += kvp_store_enumerate(s, 2, i, k, v) != 0 || sscanf(k, "key-%u", &ki) != 1 ||
-			       ki >= MODEL_KEYS || strcmp(v, model[ki]) != 0;
+			bad += kvp_store_enumerate(s, 2, i, k, v) != 0 ||
+			       sscanf(k, "key-%u", &ki) != 1 || ki >= MODEL_KEYS ||
+			       strcmp(v, model[ki]) != 0;
 		}
 		kvp_store_free(s);
 		CU_ASSERT_FATAL(kvp_store_open(dir, NULL, &s) == 0);
@@ -1143,6 +1158,450 @@ static void test_random_model(void)
 		fprintf(stderr, "\n  random model: %d mismatches\n", bad);
 	CU_ASSERT(bad == 0);
 	kvp_store_free(s);
+	unit_rm_rf(base);
+}
+
+/*
+ * A writer stalled in the middle of an append (cloud-init under flock,
+ * a whole record and half of another written, then nothing): reads serve
+ * every record that matches the last index made under the lock, without
+ * waiting for the lock and without an error; COUNT too. Writes still time
+ * out (the holder can write the file). Event-loop mode and stat() mode.
+ */
+static void test_stalled_writer_reads(void)
+{
+	char base[64], dir[96], path[128], k[KVP_KEY_MAX], v[KVP_VALUE_MAX];
+	uint8_t rec[REC];
+
+	for (int mode = 0; mode < 2; mode++) {
+		struct kvp_store *s;
+		size_t n;
+
+		tmpdir(base, dir);
+		CU_ASSERT_FATAL(kvp_store_open(dir, NULL, &s) == 0);
+		if (mode == 1)
+			kvp_store_disable_inotify(s);
+		kvp_store_set_trust_events(s, mode == 0);
+		for (int i = 0; i < 5; i++) {
+			char key[16], val[16];
+			snprintf(key, sizeof(key), "k%d", i);
+			snprintf(val, sizeof(val), "v%d", i);
+			CU_ASSERT(kvp_store_set(s, 1, key, val) == 0);
+		}
+		kvp_store_set_lock_timeout(s, 2000);
+		pool_path(dir, 1, path);
+		int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+		CU_ASSERT_FATAL(fd >= 0);
+		CU_ASSERT_FATAL(flock(fd, LOCK_EX) == 0);
+		make_rec(rec, "cloud-init", "event");
+		CU_ASSERT(write(fd, rec, REC) == REC);
+		CU_ASSERT(write(fd, rec, 1000) == 1000);
+		kvp_store_process_events(s);
+
+		for (uint32_t i = 0; i < 5; i++) {
+			int r = kvp_store_enumerate(s, 1, i, k, v);
+			if (r != 0)
+				fprintf(stderr, "\n  mode %d: enumerate %u: %d\n", mode, i, r);
+			CU_ASSERT(r == 0 && k[0] == 'k' && v[0] == 'v' && k[1] == v[1] &&
+				  k[1] == (char)('0' + i));
+		}
+		CU_ASSERT(kvp_store_count(s, 1, &n) == 0 && n >= 5);
+		expect_get(s, 1, "k3", "v3");
+		kvp_store_set_lock_timeout(s, 100);
+		CU_ASSERT(kvp_store_set(s, 1, "k9", "v9") == -ETIMEDOUT);
+		close(fd);
+		/* Released: the new record is seen, the partial tail ignored. */
+		kvp_store_process_events(s);
+		expect_get(s, 1, "cloud-init", "event");
+		CU_ASSERT(kvp_store_count(s, 1, &n) == 0 && n == 6);
+		kvp_store_free(s);
+		unit_rm_rf(base);
+	}
+}
+
+/* ---- lock holders without write access (issue 17) ---- */
+
+enum holder_kind { HOLD_FLOCK_SH, HOLD_FLOCK_EX, HOLD_POSIX_RD, HOLD_OFD_RD };
+
+/*
+ * A child that holds a lock on path until killed: as nobody (uid 65534,
+ * the file open O_RDONLY, as any local user can) or as root with the file
+ * open O_RDWR. It closes what it inherited (the store's own O_RDWR
+ * descriptor among them) unless keep_fds. Returns its pid once the lock
+ * is held.
+ */
+static pid_t hold_lock(const char *path, enum holder_kind kind, bool as_nobody, bool rdwr,
+		       bool keep_fds)
+{
+	int pfd[2];
+
+	CU_ASSERT_FATAL(pipe(pfd) == 0);
+	pid_t pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		close(pfd[0]);
+		for (int fd = 3; !keep_fds && fd < 1024; fd++)
+			if (fd != pfd[1])
+				close(fd);
+		if (as_nobody && (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+				  setresuid(65534, 65534, 65534) < 0))
+			_exit(2);
+		int fd = open(path, (rdwr ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+		if (fd < 0)
+			_exit(3);
+		struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+		int r = kind == HOLD_FLOCK_SH	? flock(fd, LOCK_SH)
+			: kind == HOLD_FLOCK_EX ? flock(fd, LOCK_EX)
+			: kind == HOLD_POSIX_RD ? fcntl(fd, F_SETLK, &fl)
+						: fcntl(fd, F_OFD_SETLK, &fl);
+		if (r < 0 || write(pfd[1], "y", 1) != 1)
+			_exit(4);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	char c = 0;
+	CU_ASSERT_FATAL(read(pfd[0], &c, 1) == 1 && c == 'y');
+	close(pfd[0]);
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void test_readonly_holders(void)
+{
+	static const char *const names[] = { "flock LOCK_SH", "flock LOCK_EX", "POSIX F_RDLCK",
+					     "OFD F_RDLCK" };
+	char base[64], dir[96], path[128], v[KVP_VALUE_MAX];
+	struct kvp_store *s;
+	struct kvp_store_stats st;
+	size_t n;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "\n  skipped: needs root (lock holders run as nobody)\n");
+		return;
+	}
+	tmpdir(base, dir);
+	CU_ASSERT_FATAL(chmod(base, 0755) == 0);
+	CU_ASSERT_FATAL(kvp_store_open(dir, NULL, &s) == 0);
+	kvp_store_set_lock_timeout(s, 100);
+	CU_ASSERT(kvp_store_set(s, 1, "a", "1") == 0);
+	pool_path(dir, 1, path);
+
+	for (int kind = HOLD_FLOCK_SH; kind <= HOLD_OFD_RD; kind++) {
+		/* Any local user: the write goes ahead. */
+		pid_t pid = hold_lock(path, (enum holder_kind)kind, true, false, false);
+		int r1 = kvp_store_set(s, 1, "b", names[kind]);
+		int r2 = kvp_store_delete(s, 1, "a");
+		int r3 = kvp_store_set(s, 1, "a", "1");
+		if (r1 || r2 || r3)
+			fprintf(stderr, "\n  %s held by nobody: set %d, delete %d, set %d\n",
+				names[kind], r1, r2, r3);
+		CU_ASSERT(r1 == 0 && r2 == 0 && r3 == 0);
+		expect_get(s, 1, "b", names[kind]);
+		CU_ASSERT(kvp_store_count(s, 1, &n) == 0 && n == 2);
+		reap(pid);
+
+		/* A holder that can write: today's behaviour, the write times out. */
+		pid = hold_lock(path, (enum holder_kind)kind, false, true, false);
+		r1 = kvp_store_set(s, 1, "b", "never");
+		if (r1 != -ETIMEDOUT)
+			fprintf(stderr, "\n  %s held O_RDWR: set %d\n", names[kind], r1);
+		CU_ASSERT(r1 == -ETIMEDOUT);
+		reap(pid);
+		expect_get(s, 1, "b", names[kind]);
+	}
+	CU_ASSERT(kvp_store_get_stats(s, 1, &st) == 0 && st.lock_overrides == 12);
+
+	/*
+	 * The lock taken through an O_RDONLY descriptor, but the holder has
+	 * the file open for writing too (here the store's descriptor that it
+	 * inherited): it may be writing, so the write times out.
+	 */
+	pid_t pid = hold_lock(path, HOLD_FLOCK_SH, false, false, true);
+	CU_ASSERT(kvp_store_set(s, 1, "b", "x") == -ETIMEDOUT);
+	reap(pid);
+	expect_get(s, 1, "b", names[HOLD_OFD_RD]);
+	(void)v;
+	kvp_store_free(s);
+	unit_rm_rf(base);
+}
+
+/* The kernel's lock table lines, as /proc/locks and fdinfo print them. */
+static void test_lockinfo_parse(void)
+{
+	static const struct {
+		const char *line;
+		int r;
+		enum kvp_lock_kind kind;
+		bool write, blocked;
+		int64_t pid;
+		unsigned major, minor;
+		uint64_t ino;
+		int64_t start, end;
+	} cases[] = {
+		{ "1: FLOCK  ADVISORY  WRITE 812 08:01:131090 0 EOF", 0, KVP_LOCK_FLOCK, true,
+		  false, 812, 8, 1, 131090, 0, -1 },
+		{ "2: POSIX  ADVISORY  READ 77 00:2a:5 100 199", 0, KVP_LOCK_POSIX, false, false,
+		  77, 0, 42, 5, 100, 199 },
+		{ "3: OFDLCK ADVISORY  READ -1 fd:00:18 0 EOF", 0, KVP_LOCK_OFD, false, false, -1,
+		  253, 0, 18, 0, -1 },
+		{ "4: -> FLOCK  ADVISORY  WRITE 900 08:01:131090 0 EOF", 0, KVP_LOCK_FLOCK, true,
+		  true, 900, 8, 1, 131090, 0, -1 },
+		{ "5: LEASE  ACTIVE    READ 12 08:01:7 0 EOF", 0, KVP_LOCK_OTHER, false, false, 12,
+		  8, 1, 7, 0, -1 },
+		{ "6: POSIX  MANDATORY WRITE 5 103:02:9 0 EOF", 0, KVP_LOCK_POSIX, true, false, 5,
+		  0x103, 2, 9, 0, -1 },
+		{ "1: FLOCK  ADVISORY  WRITE 812 <none>:0 0 EOF", -EINVAL, KVP_LOCK_OTHER, false,
+		  false, 0, 0, 0, 0, 0, 0 },
+		{ "1: POSIX *NOINODE* WRITE 1 08:01:2 0 EOF", -EINVAL, KVP_LOCK_OTHER, false, false,
+		  0, 0, 0, 0, 0, 0 },
+		{ "FLOCK  ADVISORY  WRITE 812 08:01:131090 0 EOF", -EINVAL, KVP_LOCK_OTHER, false,
+		  false, 0, 0, 0, 0, 0, 0 },
+		{ "1: FLOCK  ADVISORY  WRITE 812 08:01:131090 0", -EINVAL, KVP_LOCK_OTHER, false,
+		  false, 0, 0, 0, 0, 0, 0 },
+		{ "1: FLOCK  ADVISORY  WRITE 812 08:01:131090 0 EOF extra", -EINVAL, KVP_LOCK_OTHER,
+		  false, false, 0, 0, 0, 0, 0, 0 },
+		{ "1: FLOCK  ADVISORY  SHARED 812 08:01:131090 0 EOF", -EINVAL, KVP_LOCK_OTHER,
+		  false, false, 0, 0, 0, 0, 0, 0 },
+		{ "1: FLOCK  ADVISORY  WRITE 812 08:01:99999999999999999999 0 EOF", -EINVAL,
+		  KVP_LOCK_OTHER, false, false, 0, 0, 0, 0, 0, 0 },
+		{ "1: FLOCK  ADVISORY  WRITE 812 0801131090 0 EOF", -EINVAL, KVP_LOCK_OTHER, false,
+		  false, 0, 0, 0, 0, 0, 0 },
+		{ "1: FLOCK  ADVISORY  WRITE 8x2 08:01:1 0 EOF", -EINVAL, KVP_LOCK_OTHER, false,
+		  false, 0, 0, 0, 0, 0, 0 },
+		{ "1: FLOCK  ADVISORY  WRITE -- 08:01:1 0 EOF", -EINVAL, KVP_LOCK_OTHER, false,
+		  false, 0, 0, 0, 0, 0, 0 },
+		{ "1: POSIX  ADVISORY  READ 7 08:01:2 100 -99", -EINVAL, KVP_LOCK_OTHER, false,
+		  false, 0, 0, 0, 0, 0, 0 },
+		{ "1: OFDLCK ADVISORY  READ -2 08:01:2 0 EOF", -EINVAL, KVP_LOCK_OTHER, false,
+		  false, 0, 0, 0, 0, 0, 0 },
+		{ "", -EINVAL, KVP_LOCK_OTHER, false, false, 0, 0, 0, 0, 0, 0 },
+		{ "1:", -EINVAL, KVP_LOCK_OTHER, false, false, 0, 0, 0, 0, 0, 0 },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		struct kvp_lock_entry e;
+		int r = kvp_lock_parse_line(cases[i].line, strlen(cases[i].line), &e);
+		bool ok = r == cases[i].r;
+		if (ok && r == 0)
+			ok = e.kind == cases[i].kind && e.write == cases[i].write &&
+			     e.blocked == cases[i].blocked && e.pid == cases[i].pid &&
+			     e.major == cases[i].major && e.minor == cases[i].minor &&
+			     e.ino == cases[i].ino && e.start == cases[i].start &&
+			     e.end == cases[i].end;
+		if (!ok)
+			fprintf(stderr, "\n  \"%s\": r=%d\n", cases[i].line, r);
+		CU_ASSERT(ok);
+	}
+
+	static const char fdinfo[] = "pos:\t0\nflags:\t0100002\nmnt_id:\t29\nino:\t131090\n"
+				     "lock:\t1: FLOCK  ADVISORY  WRITE 812 08:01:131090 0 EOF\n"
+				     "lock:\tgarbage\n"
+				     "lock:\t2: OFDLCK ADVISORY  READ -1 08:01:131090 0 EOF\n";
+	struct kvp_lock_entry locks[4];
+	unsigned flags;
+	size_t nl;
+	CU_ASSERT(kvp_fdinfo_parse(fdinfo, strlen(fdinfo), &flags, locks, 4, &nl) == 0);
+	CU_ASSERT(flags == 0100002 && nl == 2 && locks[0].kind == KVP_LOCK_FLOCK &&
+		  locks[1].kind == KVP_LOCK_OFD && !kvp_lock_same(&locks[0], &locks[1]));
+	CU_ASSERT(kvp_fdinfo_parse(fdinfo, strlen(fdinfo), &flags, locks, 1, &nl) == 0 && nl == 1);
+	CU_ASSERT(kvp_fdinfo_parse("pos:\t0\n", 7, &flags, locks, 4, &nl) == -EINVAL);
+	CU_ASSERT(kvp_fdinfo_parse("flags:\t09\n", 10, &flags, locks, 4, &nl) == -EINVAL);
+}
+
+/* A symlink in a pool's place is not followed: its target is never written. */
+static void test_nofollow(void)
+{
+	char base[64], dir[96], path[128], target[128], tmp[160], buf[64], val[KVP_VALUE_MAX];
+	struct kvp_store *s;
+
+	tmpdir(base, dir);
+	CU_ASSERT_FATAL(kvp_store_open(dir, NULL, &s) == 0);
+	snprintf(target, sizeof(target), "%s/precious", base);
+	write_file(target, "precious bytes", 14);
+	pool_path(dir, 1, path);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	CU_ASSERT_FATAL(symlink(target, tmp) == 0);
+	CU_ASSERT_FATAL(rename(tmp, path) == 0);
+	CU_ASSERT(kvp_store_set(s, 1, "k", "v") == -ELOOP);
+	int fd = open(target, O_RDONLY);
+	CU_ASSERT(fd >= 0 && read(fd, buf, sizeof(buf)) == 14 && memcmp(buf, "precious", 8) == 0);
+	close(fd);
+	CU_ASSERT(file_size(target) == 14);
+	/* The other pools go on. */
+	CU_ASSERT(kvp_store_set(s, 0, "k", "v") == 0);
+	kvp_store_free(s);
+
+	/* At open: that pool answers the error, the others are served. */
+	struct kvp_store_stats st;
+	CU_ASSERT_FATAL(kvp_store_open(dir, NULL, &s) == 0);
+	CU_ASSERT(kvp_store_get_stats(s, 1, &st) == 0 && st.open_error == -ELOOP);
+	expect_get(s, 0, "k", "v");
+	CU_ASSERT(kvp_store_get(s, 1, "k", val) == -ELOOP);
+	kvp_store_free(s);
+	CU_ASSERT(kvp_store_open_file(path, NULL, &s) == -ELOOP);
+	CU_ASSERT(file_size(target) == 14);
+	unit_rm_rf(base);
+}
+
+/* One bad pool file at open: the store opens, that pool errs until repaired. */
+static void test_bad_pool_at_open(void)
+{
+	char base[64], dir[96], p3[128], p4[128], v[KVP_VALUE_MAX];
+	struct kvp_store *s;
+	struct kvp_store_stats st;
+
+	tmpdir(base, dir);
+	CU_ASSERT_FATAL(mkdir(dir, 0755) == 0);
+	pool_path(dir, 3, p3);
+	pool_path(dir, 4, p4);
+	CU_ASSERT_FATAL(mkfifo(p3, 0644) == 0);
+	CU_ASSERT_FATAL(mkdir(p4, 0755) == 0);
+	int r = kvp_store_open(dir, NULL, &s);
+	CU_ASSERT_FATAL(r == 0);
+	CU_ASSERT(kvp_store_set(s, 0, "a", "1") == 0);
+	expect_get(s, 0, "a", "1");
+	CU_ASSERT(kvp_store_get_stats(s, 3, &st) == 0 && st.open_error == -ENXIO);
+	CU_ASSERT(kvp_store_get_stats(s, 4, &st) == 0 && st.open_error == -EISDIR);
+	CU_ASSERT(kvp_store_set(s, 3, "a", "1") == -ENXIO);
+	CU_ASSERT(kvp_store_get(s, 4, "a", v) == -EISDIR);
+	/* Repaired: served from the next operation on. */
+	CU_ASSERT(unlink(p3) == 0 && rmdir(p4) == 0);
+	CU_ASSERT(kvp_store_set(s, 3, "a", "3") == 0);
+	CU_ASSERT(kvp_store_set(s, 4, "a", "4") == 0);
+	expect_get(s, 3, "a", "3");
+	expect_get(s, 4, "a", "4");
+	CU_ASSERT(kvp_store_get_stats(s, 3, &st) == 0 && st.open_error == 0);
+	kvp_store_free(s);
+	unit_rm_rf(base);
+}
+
+/* The pool directory deleted at runtime is made again (0755), as at open. */
+static void test_dir_recreated(void)
+{
+	char base[64], dir[96], path[128];
+	struct kvp_store *s;
+	struct stat st;
+
+	for (int mode = 0; mode < 2; mode++) {
+		tmpdir(base, dir);
+		CU_ASSERT_FATAL(kvp_store_open(dir, NULL, &s) == 0);
+		kvp_store_set_trust_events(s, mode == 0);
+		if (mode == 1)
+			kvp_store_disable_inotify(s);
+		CU_ASSERT(kvp_store_set(s, 1, "a", "1") == 0);
+		mode_t old = umask(077);
+		CU_ASSERT_FATAL(unit_rm_rf(dir) == 0);
+		kvp_store_process_events(s);
+		int r = kvp_store_set(s, 1, "b", "2");
+		if (r != 0)
+			fprintf(stderr, "\n  mode %d: set after rm -rf: %d\n", mode, r);
+		CU_ASSERT(r == 0);
+		umask(old);
+		CU_ASSERT(stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+			  (st.st_mode & 07777) == 0755);
+		pool_path(dir, 1, path);
+		CU_ASSERT(file_size(path) == REC);
+		expect_get(s, 1, "b", "2");
+		/* Watched again: another program's append is seen. */
+		CU_ASSERT(cloudinit_append(path, "c", "3") == 0);
+		kvp_store_process_events(s);
+		expect_get(s, 1, "c", "3");
+		CU_ASSERT(kvp_store_set(s, 0, "z", "0") == 0);
+		kvp_store_free(s);
+		unit_rm_rf(base);
+	}
+}
+
+/*
+ * A 10 GB sparse pool: served up to KVP_POOL_MAX_RECORDS, never written
+ * (an append or a delete would land inside it), the file never changed.
+ */
+static void test_over_limit(void)
+{
+	char base[64], dir[96], path[128];
+	struct kvp_store *s;
+	struct kvp_store_stats st;
+	uint8_t rec[REC];
+	size_t n;
+
+	tmpdir(base, dir);
+	CU_ASSERT_FATAL(mkdir(dir, 0755) == 0);
+	pool_path(dir, 0, path);
+	make_rec(rec, "first", "one");
+	write_file(path, rec, REC);
+	CU_ASSERT_FATAL(truncate(path, (off_t)10 << 30) == 0);
+	CU_ASSERT_FATAL(kvp_store_open(dir, NULL, &s) == 0);
+	CU_ASSERT(kvp_store_count(s, 0, &n) == 0 && n == KVP_POOL_MAX_RECORDS);
+	CU_ASSERT(kvp_store_get_stats(s, 0, &st) == 0 && st.over_limit);
+	expect_get(s, 0, "first", "one");
+	CU_ASSERT(kvp_store_set(s, 0, "first", "two") == -EFBIG);
+	CU_ASSERT(kvp_store_set(s, 0, "new", "x") == -EFBIG);
+	CU_ASSERT(kvp_store_delete(s, 0, "first") == -EFBIG);
+	CU_ASSERT(file_size(path) == (off_t)10 << 30);
+	/* The other pools are not affected. */
+	CU_ASSERT(kvp_store_set(s, 1, "a", "1") == 0);
+	/* Cut back under the limit: served and written again. */
+	CU_ASSERT(truncate(path, 2 * REC) == 0);
+	CU_ASSERT(kvp_store_set(s, 0, "new", "x") == 0);
+	CU_ASSERT(kvp_store_count(s, 0, &n) == 0 && n == 3);
+	kvp_store_free(s);
+	unit_rm_rf(base);
+}
+
+/*
+ * A read-only pool directory (a read-only bind mount, in a private mount
+ * namespace of a child): the store opens, serves the pools whose files
+ * exist, and answers -EROFS for writes and for the pools it cannot create.
+ */
+static void test_read_only_dir(void)
+{
+	char base[64], dir[96];
+	struct kvp_store *s;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "\n  skipped: needs root (a read-only bind mount)\n");
+		return;
+	}
+	tmpdir(base, dir);
+	CU_ASSERT_FATAL(kvp_store_open(dir, NULL, &s) == 0);
+	CU_ASSERT(kvp_store_set(s, 0, "a", "1") == 0);
+	kvp_store_free(s);
+	char p2[128];
+	pool_path(dir, 2, p2);
+	CU_ASSERT_FATAL(unlink(p2) == 0);
+
+	pid_t pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		struct kvp_store_stats st;
+		char v[KVP_VALUE_MAX];
+		int bad = 0;
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount(dir, dir, NULL, MS_BIND, NULL) < 0 ||
+		    mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+			_exit(100);
+		if (kvp_store_open(dir, NULL, &s) != 0)
+			_exit(101);
+		bad |= (kvp_store_get(s, 0, "a", v) != 0 || strcmp(v, "1") != 0) << 0;
+		bad |= (kvp_store_set(s, 0, "b", "2") != -EROFS) << 1;
+		bad |= (kvp_store_set(s, 2, "b", "2") != -EROFS) << 2;
+		bad |= (kvp_store_get_stats(s, 2, &st) != 0 || st.open_error != -EROFS) << 3;
+		bad |= (kvp_store_set(s, 1, "b", "2") != -EROFS) << 4;
+		kvp_store_free(s);
+		_exit(bad);
+	}
+	int status = 0;
+	CU_ASSERT(waitpid(pid, &status, 0) == pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fprintf(stderr, "\n  read-only directory: child status %d\n", WEXITSTATUS(status));
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	unit_rm_rf(base);
 }
 
@@ -1171,6 +1630,14 @@ static const struct unit_test tests[] = {
 	{ "unlocked_read_checks", test_unlocked_read_checks },
 	{ "unlocked_read_torn", test_unlocked_read_torn },
 	{ "random_model", test_random_model },
+	{ "stalled_writer_reads", test_stalled_writer_reads },
+	{ "readonly_holders", test_readonly_holders },
+	{ "lockinfo_parse", test_lockinfo_parse },
+	{ "nofollow", test_nofollow },
+	{ "bad_pool_at_open", test_bad_pool_at_open },
+	{ "dir_recreated", test_dir_recreated },
+	{ "over_limit", test_over_limit },
+	{ "read_only_dir", test_read_only_dir },
 };
 
 UNIT_MAIN("kvp_store", tests)
