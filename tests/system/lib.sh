@@ -101,16 +101,16 @@ all_serving() {
 HOST_OUT=
 host_kvp() {
 	systemctl stop hvgsys-host@kvp.service
-	_n=$#
-	for _s; do
-		set -- "$@" -e "$_s"
+	_hk_n=$#
+	for _hk_s; do
+		set -- "$@" -e "$_hk_s"
 	done
-	shift "$_n"
+	shift "$_hk_n"
 	HOST_OUT=$("$HOSTSIM" kvp --socket "$SOCKDIR/kvp.sock" --timeout 30 "$@" 2>&1)
-	_rc=$?
+	_hk_rc=$?
 	printf '%s\n' "$HOST_OUT" | sed 's/^/    host: /'
 	serve kvp
-	return $_rc
+	return $_hk_rc
 }
 
 # journal_cursor: a cursor, to read only what the journal gets after it.

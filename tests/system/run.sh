@@ -166,27 +166,33 @@ inside() {
 }
 
 boot() {
-	n=$1
+	bn=$1
 	systemd-nspawn -b -D "$root" --private-network --register=no --keep-unit \
 		--machine="$MACHINE" --resolv-conf=off --timezone=off --link-journal=no \
-		--console=passive >"$logdir/boot-$n.log" 2>&1 &
+		--console=passive >"$logdir/boot-$bn.log" 2>&1 &
 	NSPAWN_PID=$!
+	# The leader: nspawn's child that is PID 1 of its own PID namespace
+	# (nspawn's first child only sets up and is gone soon).
 	LEADER=
 	i=0
-	while [ -z "$LEADER" ] && [ $i -lt 100 ]; do
-		LEADER=$(pgrep -P "$NSPAWN_PID" | head -n 1)
+	while [ -z "$LEADER" ] && [ $i -lt 300 ]; do
+		for p in $(pgrep -P "$NSPAWN_PID"); do
+			if grep -q '^NSpid:.*[[:space:]]1$' "/proc/$p/status" 2>/dev/null; then
+				LEADER=$p
+			fi
+		done
 		[ -n "$LEADER" ] || sleep 0.1
 		i=$((i + 1))
 	done
-	[ -n "$LEADER" ] || { say "the container did not start:"; cat "$logdir/boot-$n.log"; return 1; }
+	[ -n "$LEADER" ] || { say "the container did not start:"; cat "$logdir/boot-$bn.log"; return 1; }
 	# systemctl can talk to PID 1 once its private socket is there.
 	i=0
-	while ! inside test -S /run/systemd/private && [ $i -lt 300 ]; do
+	while ! inside test -S /run/systemd/private 2>/dev/null && [ $i -lt 300 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
 	state=$(inside timeout 120 systemctl is-system-running --wait)
-	say "boot $n: $state"
+	say "boot $bn: $state"
 	case $state in
 	running) ;;
 	degraded) inside systemctl --failed --no-pager --no-legend | sed 's/^/    failed: /' ;;
@@ -289,6 +295,14 @@ done
 for n in $order; do
 	run_test "$n"
 done
+
+# For debugging: keep the container until $HVGSYS_HOLD is removed; enter
+# it with nsenter -t LEADER -a.
+if [ -n "${HVGSYS_HOLD:-}" ]; then
+	say "holding the container (leader $LEADER) until $HVGSYS_HOLD is removed"
+	touch "$HVGSYS_HOLD"
+	while [ -e "$HVGSYS_HOLD" ]; do sleep 1; done
+fi
 
 nboot=1
 for n in $reboots; do
