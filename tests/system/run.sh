@@ -112,7 +112,7 @@ prepare_root() {
 }
 
 # Remade with the minbase tarball (which mkroot.sh renews weekly).
-if [ -f "$prepared" ] && [ -f "$base" ] && [ ! "$base" -nt "$prepared" ]; then
+if [ -f "$prepared" ] && [ -f "$base" ] && [ -z "$(find "$base" -newer "$prepared")" ]; then
 	mkdir -p "$root"
 	tar -C "$root" -xf "$prepared" || exit 1
 else
@@ -275,9 +275,7 @@ for t in "$here"/test-*.sh; do
 	all="$all $n"
 done
 order=
-for n in test-switch; do
-	case " $all " in *" $n "*) order="$order $n" ;; esac
-done
+case " $all " in *" test-switch "*) order=test-switch ;; esac
 late="test-switch test-upgrade test-remove"
 reboots=
 for n in $all; do

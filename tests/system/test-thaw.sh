@@ -39,7 +39,7 @@ n=$(fithaws "$T/norecord.strace")
 [ "$n" -eq 0 ] || { grep FITHAW "$T/norecord.strace" | sed 's/^/    /'; fail "--thaw without a record thawed $n filesystem(s)"; }
 
 log "with a record: thaw what it names"
-mkdir -p -m 0700 "$state"
+mkdir -p "$state"
 printf '%s %s\n' "$dev" "$own" >"$record"
 strace -f -qq -e trace=ioctl -o "$T/record.strace" hypervvssd --thaw >"$T/record.out" 2>&1
 rc=$?
