@@ -65,6 +65,8 @@ UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_REPLAY := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/%-replay)
 FUZZ_BINS   := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 BENCH_SRCS  := $(wildcard bench/*.c)
 BENCH_BINS  := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
@@ -113,6 +115,11 @@ $(BUILD)/tests/test-%: $(BUILD)/tests/unit/test-%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_SYS) $(LDLIBS_CUNIT)
 
+# Small programs the integration scripts run (e.g. a NOTIFY_SOCKET listener).
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
 # Fuzz targets: replayed over their seed corpus by `make check` (any
 # compiler), fuzzed for real by `make fuzz` (clang + libFuzzer).
 $(BUILD)/tests/fuzz-%-replay: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/replay-main.o $(LIB)
@@ -139,7 +146,7 @@ $(BUILD)/man/%: man/%.in
 	sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' \
 	    -e 's|@RUNSTATEDIR@|$(RUNSTATEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
-check: all $(UNIT_BINS) $(FUZZ_REPLAY) $(BENCH_BINS) $(BUILD)/bench/vmbus-shim.so
+check: all $(UNIT_BINS) $(HELPER_BINS) $(FUZZ_REPLAY) $(BENCH_BINS) $(BUILD)/bench/vmbus-shim.so
 	BUILD=$(BUILD) tests/run-all.sh
 
 # Differential tests against Debian's hyperv-daemons (docs/compatibility.md);

@@ -44,22 +44,53 @@ int daemon_setup(int argc, char **argv, const struct daemon_info *info, struct d
 	return DAEMON_RUN;
 }
 
-/*
- * Readiness is normally told once registered with the host. Without the
- * device (a disabled integration service, a host too old for VSS) that
- * never happens: tell systemd anyway after a while, so that boot does not
- * wait for TimeoutStartSec= and the unit does not fail and restart in a
- * loop. The daemon keeps waiting for the device in the background.
- */
-#define DAEMON_READY_GRACE_USEC (20 * 1000 * 1000ULL)
-
 static int on_ready_grace(sd_event_source *s, uint64_t usec, void *userdata)
 {
+	struct daemon_ready *d = userdata;
 	(void)s;
 	(void)usec;
-	(void)userdata;
-	sd_notify(false, "READY=1");
+
+	d->grace = sd_event_source_unref(d->grace);
+	d->told = true;
+	sd_notifyf(false, "READY=1\nSTATUS=%s", d->grace_status);
 	return 0;
+}
+
+int daemon_ready_registering(struct daemon_ready *d, sd_event *e, const char *status)
+{
+	int r;
+
+	if (d->told || d->grace)
+		return 0;
+	snprintf(d->grace_status, sizeof(d->grace_status), "%s", status);
+	r = sd_event_add_time_relative(e, &d->grace, CLOCK_MONOTONIC, DAEMON_READY_GRACE_USEC, 0,
+				       on_ready_grace, d);
+	if (r < 0) {
+		/* Without the bound, do not hold boot up at all. */
+		log_warning_errno(r, "Cannot arm the readiness timer: %m; telling systemd "
+				     "ready now");
+		d->told = true;
+		sd_notifyf(false, "READY=1\nSTATUS=%s", status);
+	}
+	return r;
+}
+
+void daemon_ready_registered(struct daemon_ready *d)
+{
+	d->grace = sd_event_source_disable_unref(d->grace);
+	d->told = true;
+}
+
+void daemon_ready_waiting(struct daemon_ready *d, const char *status)
+{
+	d->grace = sd_event_source_disable_unref(d->grace);
+	sd_notifyf(false, "%sSTATUS=%s", d->told ? "" : "READY=1\n", status);
+	d->told = true;
+}
+
+void daemon_ready_done(struct daemon_ready *d)
+{
+	d->grace = sd_event_source_disable_unref(d->grace);
 }
 
 int daemon_event_new(sd_event **ret, sd_event_signal_handler_t on_exit,
@@ -96,13 +127,6 @@ int daemon_event_new(sd_event **ret, sd_event_signal_handler_t on_exit,
 	r = sd_event_set_watchdog(e, true);
 	if (r < 0)
 		log_warning_errno(r, "Cannot enable the watchdog: %m, continuing without it");
-	r = sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, DAEMON_READY_GRACE_USEC, 0,
-				       on_ready_grace, NULL);
-	if (r < 0) {
-		log_error_errno(r, "Cannot arm the readiness timer: %m");
-		sd_event_unref(e);
-		return r;
-	}
 	*ret = e;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #ifndef HVGUEST_DAEMON_H
 #define HVGUEST_DAEMON_H
 
+#include <stdbool.h>
 #include <systemd/sd-event.h>
 
 #include "cli.h"
@@ -36,11 +37,36 @@ int daemon_setup(int argc, char **argv, const struct daemon_info *info, struct d
 /*
  * A new event loop (never sd_event_default(): it costs a gettid() per
  * iteration) with SIGTERM and SIGINT (on_exit; NULL leaves the loop) and
- * SIGHUP (on_hup, required) taken as events, the watchdog on when
- * systemd asks for it, and READY=1 sent after 20 s even if the host's
- * device has not appeared by then. Returns 0 or -errno (logged).
+ * SIGHUP (on_hup, required) taken as events, and the watchdog on when
+ * systemd asks for it. Returns 0 or -errno (logged).
  */
 int daemon_event_new(sd_event **ret, sd_event_signal_handler_t on_exit,
 		     sd_event_signal_handler_t on_hup, void *userdata);
+
+/*
+ * When to tell systemd READY=1 (units that others order themselves after,
+ * e.g. cloud-init after hypervkvpd, wait for it). Ready means registered
+ * with the host, and the daemon says so itself when it is. The wait is
+ * only worth it while registration is under way: from the moment the
+ * device opened until the host answers, and at most DAEMON_READY_GRACE_USEC.
+ * A device that cannot be opened (not there: the host does not offer the
+ * service; or busy) makes the daemon ready at once, still waiting for the
+ * device in the background, so that an absent channel adds nothing to boot.
+ */
+#define DAEMON_READY_GRACE_USEC (20 * 1000 * 1000ULL)
+
+struct daemon_ready {
+	sd_event_source *grace;
+	bool told;
+	char grace_status[256]; /* STATUS= sent with READY=1 if the grace period ends */
+};
+
+/* The device opened and registration began: READY=1 waits (bounded) for it. */
+int daemon_ready_registering(struct daemon_ready *d, sd_event *e, const char *status);
+/* The daemon sent READY=1 itself (registered): nothing more to wait for. */
+void daemon_ready_registered(struct daemon_ready *d);
+/* The device could not be opened: READY=1 now if not told yet, and STATUS=status. */
+void daemon_ready_waiting(struct daemon_ready *d, const char *status);
+void daemon_ready_done(struct daemon_ready *d);
 
 #endif

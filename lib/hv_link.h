@@ -5,7 +5,14 @@
  * the kernel's answer, then hand every message to the daemon. If anything
  * fails (open, read, write, peer gone, a protocol error) the channel is
  * closed and reopened with backoff, 0.1 s doubling to 5 s: the daemon never
- * exits over it and never spins. Shared by all three daemons.
+ * exits over it and never spins. While the device does not exist, the
+ * directory it would appear in (or the nearest existing parent) is watched
+ * with inotify too, so that a late device is opened as soon as it appears
+ * rather than at the next retry. Shared by all three daemons.
+ *
+ * The link also decides readiness (lib/daemon.h): READY=1 at once when the
+ * device cannot be opened, else once registered (the daemon's registered()
+ * sends it, with its own STATUS=), at most 20 s after the open.
  *
  * This is the one place that decides about the channel, so it logs.
  */
@@ -19,12 +26,17 @@
 struct hv_link;
 
 struct hv_link_ops {
+	/*
+	 * Not an op: the host's name for the integration service, for STATUS=
+	 * while the device is missing ("Data Exchange").
+	 */
+	const char *host_service;
 	/* Write the registration message into buf; return its length. */
 	size_t (*registration)(void *userdata, void *buf, size_t size);
 	/*
 	 * A message arrived while registering. Return 0 when it was the
-	 * kernel's answer (the link is then ready), or -errno for anything
-	 * else (the link reopens).
+	 * kernel's answer (the link is then ready; send READY=1 with a
+	 * STATUS=), or -errno for anything else (the link reopens).
 	 */
 	int (*registered)(void *userdata, const void *buf, size_t len);
 	/* A message arrived on a ready link; answer it with hv_link_send(). */

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "daemon.h"
 #include "fcopy.h"
 #include "hv_link.h"
 
@@ -27,6 +28,7 @@ struct fcopyd {
 	struct hv_link *link;  /* chardev */
 	struct fcopy_uio *uio; /* uio */
 	bool uio_waiting;      /* an open failure was logged; later ones only at debug level */
+	struct daemon_ready uio_ready;
 	struct fcopy_session *session;
 	uint64_t copied, failed, rejected;
 

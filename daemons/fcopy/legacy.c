@@ -65,6 +65,7 @@ static void legacy_lost(void *userdata)
 }
 
 static const struct hv_link_ops legacy_ops = {
+	.host_service = "Guest Services",
 	.registration = legacy_registration,
 	.registered = legacy_registered,
 	.message = legacy_message,

@@ -5,6 +5,7 @@
  * framing, and calls the same session; this file only logs what it says.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
@@ -16,13 +17,18 @@ static void uio_event(void *userdata, enum fcopy_uio_event ev, int error, const 
 {
 	struct fcopyd *ctx = userdata;
 	const char *d = detail ? detail : "";
+	char status[512];
 
 	switch (ev) {
 	case FCOPY_UIO_OPENED:
 		ctx->uio_waiting = false;
 		log_info("Opened the fcopy VMBus device %s", d);
+		snprintf(status, sizeof(status), "Negotiating over %s: no answer from the host yet",
+			 d);
+		(void)daemon_ready_registering(&ctx->uio_ready, ctx->event, status);
 		break;
 	case FCOPY_UIO_NEGOTIATED:
+		daemon_ready_registered(&ctx->uio_ready);
 		log_struct_id(LOG_INFO, HV_MSGID_REGISTERED,
 			      "Negotiated with the host over %s (framework 3.0, fcopy 1.1)", d);
 		sd_notify(false, "READY=1\nSTATUS=Negotiated (UIO VMBus ring), waiting for copies");
@@ -48,8 +54,12 @@ static void uio_event(void *userdata, enum fcopy_uio_event ev, int error, const 
 			log_notice(
 				"Cannot open the fcopy VMBus device%s%s%s%s; retrying with backoff",
 				*d ? " (" : "", d, *d ? ")" : "", error ? "" : "");
-			sd_notifyf(false, "STATUS=Waiting for the fcopy VMBus device: %s",
-				   error ? strerror(-error) : d);
+			snprintf(status, sizeof(status), "Waiting for the fcopy VMBus device%s: %s",
+				 error == -ENOENT ? " (Guest Services not offered by the host?)"
+						  : "",
+				 *d ? d : strerror(error ? -error : ENOENT));
+			/* Nothing is negotiating: do not hold anything up. */
+			daemon_ready_waiting(&ctx->uio_ready, status);
 		} else
 			log_debug("Cannot open the fcopy VMBus device: %s%s%s", d,
 				  error ? ": " : "", error ? strerror(-error) : "");
@@ -95,4 +105,5 @@ int fcopyd_uio_start(struct fcopyd *ctx)
 void fcopyd_uio_stop(struct fcopyd *ctx)
 {
 	ctx->uio = fcopy_uio_free(ctx->uio);
+	daemon_ready_done(&ctx->uio_ready);
 }

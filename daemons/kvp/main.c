@@ -70,6 +70,7 @@ static void kvpd_message(void *userdata, const void *buf, size_t len)
 }
 
 static const struct hv_link_ops kvpd_link_ops = {
+	.host_service = "Data Exchange",
 	.registration = kvpd_registration,
 	.registered = kvpd_registered,
 	.message = kvpd_message,

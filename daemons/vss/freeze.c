@@ -230,33 +230,59 @@ void vssd_thaw_hooks(struct vssd *ctx)
 	run_hooks_stage(ctx, n, true, "thaw");
 }
 
-int vssd_thaw_from_state(struct vssd *ctx, bool try_candidates)
+/*
+ * Without a record, say which filesystems hvguest would freeze, so that an
+ * administrator looking for a frozen one knows where to look. Whether one is
+ * frozen cannot be told without I/O that would block on it (or a FIFREEZE
+ * probe, which is exactly what must not happen): only mountinfo and sysfs
+ * are read here.
+ */
+static void log_candidates(const struct vssd *ctx)
+{
+	_cleanup_(mount_table_done) struct mount_table t = {};
+	_cleanup_(fsfreeze_plan_done) struct fsfreeze_plan plan = {};
+	char list[1024] = "";
+	size_t len = 0;
+
+	if (load_plan(&ctx->config, &t, &plan) < 0)
+		return;
+	if (plan.n_targets == 0)
+		snprintf(list, sizeof(list), "none (vss.include matches no mount)");
+	for (size_t k = 0; k < plan.n_targets && len < sizeof(list); k++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", k ? " " : "",
+					t.entries[plan.order[k]].mount_point);
+	log_info("A filesystem frozen by another tool is that tool's to thaw (fsfreeze -u "
+		 "MOUNTPOINT); the ones hvguest would freeze: %s",
+		 list);
+}
+
+int vssd_thaw_from_state(struct vssd *ctx, bool verbose)
 {
 	_cleanup_(fsfreeze_set_done) struct fsfreeze_set s = {};
 	size_t failed = 0;
-	bool from_state = true;
 	int r;
 
+	/*
+	 * Only what our own record names: every freeze of ours is recorded
+	 * before the first FIFREEZE, so without a record we froze nothing,
+	 * and a frozen filesystem belongs to another tool (an LVM snapshot
+	 * script, a backup agent) in the middle of its own snapshot.
+	 */
 	r = fsfreeze_state_read(ctx->config.vss_state_dir, &s);
-	if (r == -ENOENT && !try_candidates)
-		return 0; /* nothing of ours is frozen: every freeze is recorded first */
 	if (r == -ENOENT) {
-		_cleanup_(mount_table_done) struct mount_table t = {};
-		_cleanup_(fsfreeze_plan_done) struct fsfreeze_plan plan = {};
-		from_state = false;
-		r = load_plan(&ctx->config, &t, &plan);
-		if (r >= 0)
-			r = fsfreeze_set_from_plan(&t, &plan, &s);
-		if (r < 0)
-			return log_error_errno(r, "Cannot work out the candidate mounts: %m");
-		log_info("No state file in %s: thawing all %zu candidate filesystems",
-			 ctx->config.vss_state_dir, s.n);
-	} else if (r < 0)
+		if (verbose) {
+			log_info("No freeze recorded in %s/vss-frozen: hvguest froze nothing, "
+				 "thawing nothing",
+				 ctx->config.vss_state_dir);
+			log_candidates(ctx);
+		}
+		return 0;
+	}
+	if (r < 0)
 		return log_error_errno(r, "Cannot read the state file in %s: %m",
 				       ctx->config.vss_state_dir);
-	else
-		log_notice("Found a freeze recorded in %s/vss-frozen (%zu filesystems): thawing",
-			   ctx->config.vss_state_dir, s.n);
+	log_notice("Found a freeze recorded in %s/vss-frozen (%zu filesystems): thawing",
+		   ctx->config.vss_state_dir, s.n);
 
 	/* Open what can be opened; a mount that is gone cannot be frozen either. */
 	for (size_t i = 0; i < s.n; i++) {
@@ -279,11 +305,9 @@ int vssd_thaw_from_state(struct vssd *ctx, bool try_candidates)
 	r = fsfreeze_thaw(&s, true, &failed);
 	if (r < 0)
 		return log_error_errno(r, "FITHAW of %s failed: %m", s.targets[failed].path);
-	if (from_state) {
-		int k = fsfreeze_state_remove(ctx->config.vss_state_dir);
-		if (k < 0)
-			log_warning_errno(k, "Cannot remove the state file: %m");
-	}
+	int k = fsfreeze_state_remove(ctx->config.vss_state_dir);
+	if (k < 0)
+		log_warning_errno(k, "Cannot remove the state file: %m");
 	log_info("Thawed %zu filesystem%s", s.n, s.n == 1 ? "" : "s");
 	return 0;
 }

@@ -107,6 +107,7 @@ static void vssd_lost(void *userdata)
 }
 
 static const struct hv_link_ops vssd_link_ops = {
+	.host_service = "Backup (volume shadow copy)",
 	.registration = vssd_registration,
 	.registered = vssd_registered,
 	.message = vssd_message,
@@ -195,7 +196,8 @@ int main(int argc, char **argv)
 {
 	static struct vssd ctx;
 	const struct cli_flag flags[] = {
-		{ "thaw", "thaw what an earlier instance froze, then exit", &ctx.thaw_only },
+		{ "thaw", "thaw what the record says an earlier instance froze, then exit",
+		  &ctx.thaw_only },
 		{ "dry-run", "show what FREEZE would freeze and why not the rest", &ctx.dry_run },
 	};
 	int r;

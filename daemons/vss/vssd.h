@@ -46,8 +46,11 @@ int vssd_freeze(struct vssd *ctx, struct vssd_failure *ret_failure);
  */
 int vssd_thaw(struct vssd *ctx, const char *why);
 void vssd_thaw_hooks(struct vssd *ctx);
-/* Start-up and --thaw: undo a freeze recorded in the state file. */
-int vssd_thaw_from_state(struct vssd *ctx, bool try_candidates);
+/*
+ * Start-up and --thaw: undo a freeze recorded in the state file, and only
+ * that. verbose (--thaw): without a record, say so and list the candidates.
+ */
+int vssd_thaw_from_state(struct vssd *ctx, bool verbose);
 /* --dry-run: print the plan. Returns 0 or -errno. */
 int vssd_dry_run(struct vssd *ctx);
 

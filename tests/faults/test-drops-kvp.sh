@@ -11,6 +11,9 @@ kvpd_start
 hostsim_ok warm --timeout 10 -e "set external Warm 1" -e "expect-status S_OK" -e "get external Warm" \
 	-e reconnect -e intrinsic
 kvpd_alive
+# Measured in the same state as at the end: the host gone, the daemon
+# watching (inotify, one fd) for the device to come back.
+sleep 0.3
 fd0=$(proc_fds "$KVPD_PID") rss0=$(proc_rss "$KVPD_PID")
 
 i=0

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -160,8 +161,59 @@ static void test_lifecycle(void)
 	rmdir(dir);
 }
 
+/* Handle what is pending now, without waiting: no retry timer can be due. */
+static void run_pending(sd_event *e)
+{
+	for (int i = 0; i < 8; i++)
+		sd_event_run(e, 0);
+}
+
+/*
+ * A device that appears late, in a directory that did not exist either
+ * (/dev/vmbus before hv_utils loads), is opened as soon as it appears:
+ * inotify, not the next retry of the backoff.
+ */
+static void test_late_device_watched(void)
+{
+	char dir[] = "/tmp/hvguest-link.XXXXXX", sub[128], path[160];
+	struct probe p = { 0 };
+	struct hv_link *l = NULL;
+	sd_event *e = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/vmbus", dir);
+	snprintf(path, sizeof(path), "%s/dev.sock", sub);
+	CU_ASSERT_EQUAL_FATAL(sd_event_new(&e), 0);
+	CU_ASSERT_EQUAL_FATAL(hv_link_new(e, "TEST", path, 16, &ops, &p, &l), 0);
+
+	hv_link_start(l);
+	run_pending(e);
+	CU_ASSERT_EQUAL(p.registrations, 0);
+
+	CU_ASSERT_EQUAL_FATAL(mkdir(sub, 0700), 0);
+	run_pending(e);
+	CU_ASSERT_EQUAL(p.registrations, 0);
+
+	int lfd = listen_at(path);
+	CU_ASSERT_FATAL(lfd >= 0);
+	run_pending(e);
+	CU_ASSERT_EQUAL(p.registrations, 1);
+	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	CU_ASSERT(c >= 0);
+
+	hv_link_free(l);
+	sd_event_unref(e);
+	if (c >= 0)
+		close(c);
+	close(lfd);
+	unlink(path);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 static const struct unit_test tests[] = {
 	{ "open late, register, serve, reopen", test_lifecycle },
+	{ "a late device is opened when it appears", test_late_device_watched },
 };
 
 UNIT_MAIN("hv_link", tests)
