@@ -197,6 +197,10 @@ install: all
 		install -m 0644 conf/hvguest.conf $(DESTDIR)$(SYSCONFDIR)/hvguest/hvguest.conf
 	for u in systemd/*.service; do [ -e "$$u" ] || continue; install -d $(DESTDIR)$(UNITDIR); \
 		sed -e 's|@SBINDIR@|$(SBINDIR)|g' $$u > $(DESTDIR)$(UNITDIR)/$${u##*/}; chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/}; done
+	# The unit names of Debian's hyperv-daemons, as aliases that always exist
+	# (symlinks, not Alias=, which disable would remove): packaging/README.md.
+	for a in hypervkvpd:hv-kvp-daemon hypervvssd:hv-vss-daemon hypervfcopyd:hv-fcopy-daemon; do \
+		ln -sfn $${a%%:*}.service $(DESTDIR)$(UNITDIR)/$${a#*:}.service; done
 	install -D -m 0644 systemd/70-hvguest.rules $(DESTDIR)$(UDEVRULESDIR)/70-hvguest.rules
 	install -D -m 0644 conf/systemd/hypervkvpd-ip-injection.conf \
 		$(DESTDIR)$(PREFIX)/share/doc/hvguest/hypervkvpd-ip-injection.conf

@@ -164,12 +164,15 @@ static int bind_driver(struct fcopy_uio *u)
 		return 0;
 	if (snprintf(path, sizeof(path), "%s/new_id", u->driver_dir) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return negative_errno();
-	if (write(fd, FCOPY_UIO_CLASS_GUID, strlen(FCOPY_UIO_CLASS_GUID)) < 0 && errno != EEXIST)
-		return negative_errno();
+	/* Tried once either way: a read-only /sys stays read-only. */
 	u->bind_written = true;
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || (write(fd, FCOPY_UIO_CLASS_GUID, strlen(FCOPY_UIO_CLASS_GUID)) < 0 &&
+		       errno != EEXIST)) {
+		int r = negative_errno();
+		emit(u, FCOPY_UIO_BIND_FAILED, r, path);
+		return r;
+	}
 	emit(u, FCOPY_UIO_BOUND, 0, path);
 	return 0;
 }

@@ -21,7 +21,10 @@
  *             bytes waits for an interrupt; write() of the s32 1 unmasks
  *             the RX interrupt and signals the host.
  * When no uio/ directory exists yet and driver_dir is set, the class GUID
- * is written to DRIVER/new_id and the lookup retried.
+ * is written to DRIVER/new_id (once) and the lookup retried. Normally udev
+ * (70-hvguest.rules) has bound the device already; under the shipped unit
+ * /sys is read-only and the write fails (FCOPY_UIO_BIND_FAILED), after
+ * which the lookup simply goes on until udev binds it.
  *
  * Simulation contract (hv-hostsim fcopy --uio DIR): everything above is
  * the same except where the memory and the interrupts come from. When
@@ -67,6 +70,8 @@ enum fcopy_uio_event {
 	FCOPY_UIO_BOUND,      /* wrote the class GUID to new_id; detail = that path */
 	FCOPY_UIO_BAD_PACKET, /* malformed IC/fcopy payload, answered with an error */
 	FCOPY_UIO_LOST,	      /* an open device was closed; reopening after backoff. detail = why */
+	FCOPY_UIO_BIND_FAILED, /* new_id could not be written (once; e.g. EROFS: /sys read-only);
+				* waiting for udev to bind. detail = that path */
 	FCOPY_UIO_OPEN_FAILED, /* an attempt to find/bind/open/map failed; retrying. detail = what
 				*/
 };

@@ -40,6 +40,13 @@ static void uio_event(void *userdata, enum fcopy_uio_event ev, int error, const 
 	case FCOPY_UIO_BOUND:
 		log_notice("Bound uio_hv_generic to the fcopy device through %s", d);
 		break;
+	case FCOPY_UIO_BIND_FAILED:
+		/* The shipped unit has ProtectKernelTunables=yes: udev binds, not us. */
+		log_notice("Cannot bind uio_hv_generic to the fcopy device through %s: %s%s; "
+			   "waiting for udev (70-hvguest.rules) to bind it",
+			   d, strerror(-error),
+			   error == -EROFS ? " (/sys is read-only in the service's sandbox)" : "");
+		break;
 	case FCOPY_UIO_BAD_PACKET:
 		ctx->rejected++;
 		log_struct_id(LOG_WARNING, HV_MSGID_BAD_MESSAGE,

@@ -514,6 +514,43 @@ static void test_bind(void)
 	host_stop(&h);
 }
 
+/*
+ * new_id cannot be written (the shipped unit's /sys is read-only; here new_id
+ * is a directory): said once, never retried, and the device is used as soon
+ * as udev has bound it.
+ */
+static void test_bind_fails(void)
+{
+	static uint8_t p[256];
+	struct host h;
+	char path[PATH_MAX + 64];
+
+	memset(&h, 0, sizeof(h));
+	host_tree(&h, false);
+	snprintf(path, sizeof(path), "%s/new_id", h.drvdir);
+	CU_ASSERT_FATAL(unlink(path) == 0);
+	mkdirs(path);
+	CU_ASSERT_FATAL(sd_event_new(&h.e) >= 0);
+	const char *roots[] = { h.dst, NULL };
+	struct fcopy_session_options so = { .allowed_roots = roots };
+	CU_ASSERT_FATAL(fcopy_session_new(&so, &h.s) == 0);
+	struct fcopy_uio_options o = { .sysfs_root = h.sysfs, .dev_dir = h.devdir,
+				       .driver_dir = h.drvdir, .ops = &ops, .userdata = &h };
+	CU_ASSERT_FATAL(fcopy_uio_new(h.e, &o, h.s, &h.u) == 0);
+	CU_ASSERT_EQUAL(h.events[FCOPY_UIO_BIND_FAILED], 1);
+	CU_ASSERT_EQUAL(h.events[FCOPY_UIO_BOUND], 0);
+	CU_ASSERT_FALSE(fcopy_uio_is_open(h.u));
+	/* udev binds: uio3 appears, and a retry finds it without writing again. */
+	snprintf(path, sizeof(path), "%s/%s/uio/uio3", h.sysfs, INSTANCE);
+	mkdirs(path);
+	CU_ASSERT_EQUAL_FATAL(host_accept(&h), 0);
+	CU_ASSERT_EQUAL(host_request(&h, p, negotiate_msg(p, 3, 1)), 0);
+	CU_ASSERT(fcopy_uio_is_open(h.u));
+	CU_ASSERT_EQUAL(h.events[FCOPY_UIO_BIND_FAILED], 1);
+	CU_ASSERT_EQUAL(h.events[FCOPY_UIO_BOUND], 0);
+	host_stop(&h);
+}
+
 /* No device at all: not an error, just retries. */
 static void test_missing(void)
 {
@@ -542,6 +579,7 @@ static const struct unit_test tests[] = {
 	{ "spurious", test_spurious },
 	{ "no_interrupt_when_masked", test_no_interrupt_when_masked },
 	{ "bind", test_bind },
+	{ "bind_fails", test_bind_fails },
 	{ "missing", test_missing },
 };
 
