@@ -22,7 +22,10 @@
 # the one `make check-system` built in $BUILD/system/debs); HVGUEST_SHIM
 # (default $BUILD/bench/vmbus-shim.so); HVGUEST_ROOT_CACHE (mkroot.sh's
 # cache, also holding the prepared root); HVGSYS_TESTS (names of tests to
-# run, e.g. "test-kill test-reload"; test-switch always runs first).
+# run, e.g. "test-kill test-reload"; test-switch always runs first);
+# HVGSYS_HOLD=FILE keeps the booted container, after the tests that need no
+# reboot, until FILE is removed (debugging: nsenter -t LEADER -a).
+# Logs: $BUILD/system/logs.
 set -u
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
