@@ -102,6 +102,18 @@ live_switch() {
 	systemctl restart hypervkvpd.service || fail "hypervkvpd does not start"
 }
 
+# The installed udev rule parses cleanly under this udev: `udevadm test`
+# reads every rules file and names the file and line of whatever it rejects
+# (an unknown key, a GOTO without its LABEL).
+udev_rules() {
+	log "udev accepts 70-hvguest.rules"
+	udevadm test --action=add /sys/devices/virtual/net/lo >/tmp/udev.log 2>&1
+	grep -q 'Reading rules file: .*/70-hvguest.rules' /tmp/udev.log || fail "udevadm test did not read 70-hvguest.rules"
+	if grep '70-hvguest.rules:' /tmp/udev.log; then
+		fail "udev rejects parts of 70-hvguest.rules (above)"
+	fi
+}
+
 # v EXPECTED_RC VERB...: systemctl VERB, its exit status checked.
 v() {
 	_want=$1
@@ -174,6 +186,7 @@ aliases() {
 
 if [ "${1:-}" = --inside ]; then
 	live_switch
+	udev_rules
 	aliases
 	say PASS
 	exit 0
@@ -184,6 +197,7 @@ if [ -f /opt/hvgsys/tests/lib.sh ] && [ "$(cat /proc/1/comm 2>/dev/null)" = syst
 	. /opt/hvgsys/tests/lib.sh
 	serve kvp
 	systemctl restart hypervkvpd.service || fail "hypervkvpd does not start"
+	udev_rules
 	aliases
 	say PASS
 	exit 0
