@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
@@ -60,6 +62,53 @@ static void run_hooks_stage(struct vssd *ctx, size_t n, bool reverse, const char
 						  : "exit status",
 				    res.signal ? res.signal : res.exit_status);
 	}
+}
+
+/* Writing the record is no disk I/O, and cannot block on a frozen filesystem. */
+static bool state_dir_in_memory(const char *dir)
+{
+	struct statfs sf;
+
+	return statfs(dir, &sf) == 0 && (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC);
+}
+
+/*
+ * The record is written before the first FIFREEZE and names every target.
+ * A target another tool had frozen already (FIFREEZE said EBUSY) is not
+ * ours: left out of the record, so that a thaw after a crash of ours does
+ * not end that tool's snapshot. Done only when the record lives in memory
+ * (the default, /run), since nothing may touch a disk while frozen; else
+ * the fuller record stays. Logs only into the in-memory buffer.
+ */
+static void record_only_ours(struct vssd *ctx, bool in_memory)
+{
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < ctx->set.n; i++)
+		n += ctx->set.targets[i].frozen;
+	if (n == ctx->set.n)
+		return;
+	if (!in_memory) {
+		log_notice("%zu filesystem%s frozen by another tool stay%s in the record: %s is "
+			   "not in memory",
+			   ctx->set.n - n, ctx->set.n - n == 1 ? " was" : "s were",
+			   ctx->set.n - n == 1 ? "s" : "", ctx->config.vss_state_dir);
+		return;
+	}
+	_cleanup_free_ struct fsfreeze_target *t = calloc(n ? n : 1, sizeof(*t));
+	if (!t)
+		return; /* the fuller record stays */
+	for (size_t i = 0; i < ctx->set.n; i++)
+		if (ctx->set.targets[i].frozen)
+			t[k++] = ctx->set.targets[i]; /* borrowed: the paths stay ctx->set's */
+	const struct fsfreeze_set ours = { .targets = t, .n = n };
+	int r = fsfreeze_state_write(ctx->config.vss_state_dir, &ours);
+	if (r < 0)
+		log_warning_errno(r, "Cannot take the filesystems another tool froze out of the "
+				     "record: %m; a thaw after a crash would thaw them too");
+	else
+		log_info("Left %zu filesystem%s frozen by another tool out of the record",
+			 ctx->set.n - n, ctx->set.n - n == 1 ? "" : "s");
 }
 
 static int on_max_frozen(sd_event_source *s, uint64_t usec, void *userdata)
@@ -150,6 +199,7 @@ int vssd_freeze(struct vssd *ctx, struct vssd_failure *f)
 	r = fsfreeze_sync(&ctx->set);
 	if (r < 0)
 		log_warning_errno(r, "Flushing before the freeze failed: %m; freezing anyway");
+	bool in_memory = state_dir_in_memory(ctx->config.vss_state_dir);
 
 	/* From here to the last FITHAW: no disk I/O, so no log line leaves memory. */
 	log_set_buffered(true);
@@ -163,6 +213,7 @@ int vssd_freeze(struct vssd *ctx, struct vssd_failure *f)
 		goto fail;
 	}
 	ctx->frozen = true;
+	record_only_ours(ctx, in_memory);
 	r = sd_event_add_time_relative(ctx->event, &ctx->max_frozen_source, CLOCK_MONOTONIC,
 				       (uint64_t)ctx->config.vss_max_frozen_ms * 1000, 0,
 				       on_max_frozen, ctx);

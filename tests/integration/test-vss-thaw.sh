@@ -4,7 +4,8 @@
 # what hvguest's record says it froze (issue 12): a filesystem frozen by
 # another tool (here fsfreeze -f, as an LVM snapshot script would) stays
 # frozen without a record, with vss.include matching it or nothing; with a
-# record, exactly the recorded filesystems are thawed. Loop filesystems of
+# record, exactly the recorded filesystems are thawed, and a filesystem
+# another tool had frozen when FREEZE came is not recorded. Loop filesystems of
 # its own, in a private mount namespace, the daemon chrooted (vss-lib.sh).
 . "$HVGUEST_SRC/tests/integration/lib.sh"
 . "$HVGUEST_SRC/tests/integration/vss-lib.sh"
@@ -58,6 +59,23 @@ thaw record -o "vss.include=$INC"
 is_frozen "$R/mnt/b" && hv_fail "--thaw left the recorded /mnt/b frozen"
 is_frozen "$R/mnt/a" || hv_fail "--thaw thawed /mnt/a, which the record does not name"
 [ ! -e "$R/run/hvguest/vss-frozen" ] || hv_fail "--thaw left the record"
+
+hv_log "FREEZE of /mnt/a and /mnt/b while another tool holds /mnt/a: only /mnt/b is recorded"
+is_frozen "$R/mnt/a" || hv_fail "/mnt/a is not frozen by the other tool any more (test broken)"
+vssd_start "$INC"
+"$HVGUEST_BUILD/hv-hostsim" vss --socket "$R/run/vss.sock" -t 30 -e freeze \
+	-e 'expect-status S_OK' -e 'sleep 20000' >"$T/hold2.out" 2>&1 &
+HOSTSIM_PID=$!
+hv_wait 10 grep -q '^FREEZE: S_OK' "$T/hold2.out" || { cat "$T/hold2.out"; hv_fail "no FREEZE reply"; }
+is_frozen "$R/mnt/b" || hv_fail "/mnt/b not frozen by FREEZE"
+cat "$R/run/hvguest/vss-frozen"
+grep -q ' /mnt/b$' "$R/run/hvguest/vss-frozen" || hv_fail "the record does not name /mnt/b"
+grep -q ' /mnt/a$' "$R/run/hvguest/vss-frozen" && hv_fail "the record names /mnt/a, which another tool froze"
+kill -KILL "$VSSD_PID"; wait "$VSSD_PID" 2>/dev/null; VSSD_PID=
+kill "$HOSTSIM_PID"; wait "$HOSTSIM_PID" 2>/dev/null; HOSTSIM_PID=
+thaw record3 -o "vss.include=$INC"
+is_frozen "$R/mnt/b" && hv_fail "--thaw left the recorded /mnt/b frozen"
+is_frozen "$R/mnt/a" || hv_fail "--thaw after a crash thawed another tool's freeze of /mnt/a"
 
 hv_log "a record naming /mnt/a, vss.include matching nothing: the record decides"
 mkdir -p "$R/run/hvguest"
