@@ -34,10 +34,11 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$src/$BUILD ;; esac
 export BUILD
 
-# Packages of the prepared root: systemd to boot, the old package to switch
-# from, hvguest's own dependencies (so that `apt install ./hvguest.deb`
-# needs no download), and what the tests use.
-PREP_PKGS="systemd systemd-sysv dbus hyperv-daemons libinih1 libnl-3-200 libnl-route-3-200
+# Packages of the prepared root: systemd and udev as on a Debian 12 VM, the
+# old package to switch from, hvguest's own dependencies (so that
+# `apt install ./hvguest.deb` needs no download), and what the tests use
+# (udevadm for test-aliases, strace for test-thaw, jq for test-msgid).
+PREP_PKGS="systemd systemd-sysv udev dbus hyperv-daemons libinih1 libnl-3-200 libnl-route-3-200
 	procps jq iproute2 strace e2fsprogs util-linux"
 
 say() { printf '%s\n' "$*"; }
