@@ -74,7 +74,7 @@ MANPAGES    := $(wildcard man/*.[0-9].in)
 MAN_OUT     := $(MANPAGES:man/%.in=$(BUILD)/man/%)
 
 .PHONY: all check check-unit check-fuzz check-integration check-compat install demo bench fuzz clean deps format-check lint-man
-.PHONY: check-faults load
+.PHONY: check-faults load check-system
 
 all: deps-present $(PROGS) $(MAN_OUT)
 
@@ -160,6 +160,17 @@ fuzz: deps-present $(FUZZ_BINS)
 # Fault injection (root): tests/faults/run.sh; also part of `make check` as root.
 check-faults: all
 	HVGUEST_BUILD=$(CURDIR)/$(BUILD) HVGUEST_SRC=$(CURDIR) tests/faults/run.sh
+
+# The package under a real systemd (root): the .deb of this tree installed
+# over hyperv-daemons in a booted Debian 12 container (tests/system/run.sh).
+# Not root: skipped, with a message.
+check-system:
+	@if [ "$$(id -u)" -ne 0 ]; then echo "check-system: skipped: needs root (debootstrap, systemd-nspawn)"; exit 0; fi; \
+	$(MAKE) --no-print-directory deps-present $(BUILD)/bench/vmbus-shim.so && \
+	mkdir -p $(BUILD)/system && rm -f $(BUILD)/system/debs/*.deb && \
+	sh packaging/build-package deb $(BUILD)/system/debs >$(BUILD)/system/build-package.log 2>&1 || \
+		{ tail -n 30 $(BUILD)/system/build-package.log; exit 1; }; \
+	BUILD=$(BUILD) sh tests/system/run.sh
 
 # The long load run (not part of `make check`): tests/load/run-load.sh.
 load: all $(BENCH_BINS)
