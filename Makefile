@@ -82,9 +82,10 @@ all: $(PROGS) $(MAN_OUT)
 
 # A missing dependency is installed (apt-get or dnf, packaging/install-build-deps)
 # before anything is compiled, so that every target works on a fresh machine:
-# each compile and link rule has deps-present as an order-only prerequisite
-# (also under -j). The targets that need more ask for more (DEPS_SETS):
-# check --test, fuzz --fuzz, bench --bench, deb --deb, rpm --rpm.
+# each compile rule has deps-present as an order-only prerequisite (also
+# under -j), and the targets that run tests or tools have it as a
+# prerequisite. Those that need more ask for more (DEPS_SETS): check --test,
+# fuzz --fuzz, bench --bench, deb --deb, rpm --rpm.
 .PHONY: deps-present
 deps-present:
 	@packaging/install-build-deps $(DEPS_SETS)
@@ -153,7 +154,7 @@ $(BUILD)/man/%: man/%.in | deps-present
 	sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' \
 	    -e 's|@RUNSTATEDIR@|$(RUNSTATEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
-check: all $(UNIT_BINS) $(FUZZ_REPLAY) $(BENCH_BINS) $(BUILD)/bench/vmbus-shim.so
+check: deps-present all $(UNIT_BINS) $(FUZZ_REPLAY) $(BENCH_BINS) $(BUILD)/bench/vmbus-shim.so
 	BUILD=$(BUILD) tests/run-all.sh
 
 # The README's `make demo` then `make check`, first time, in a fresh Debian 12
@@ -164,21 +165,21 @@ check-fresh:
 
 # Differential tests against Debian's hyperv-daemons (docs/compatibility.md);
 # also run by `make check` (tests/integration/test-compat.sh) as root.
-check-compat: all $(BUILD)/bench/vmbus-shim.so
+check-compat: deps-present all $(BUILD)/bench/vmbus-shim.so
 	HVGUEST_BUILD=$(CURDIR)/$(BUILD) sh tests/compat/run.sh
 
-fuzz: $(FUZZ_BINS)
+fuzz: deps-present $(FUZZ_BINS)
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} tests/fuzz/run-fuzz.sh $(FUZZ_BINS)
 
 # Fault injection (root): tests/faults/run.sh; also part of `make check` as root.
-check-faults: all
+check-faults: deps-present all
 	HVGUEST_BUILD=$(CURDIR)/$(BUILD) HVGUEST_SRC=$(CURDIR) tests/faults/run.sh
 
 # The long load run (not part of `make check`): tests/load/run-load.sh.
-load: all $(BENCH_BINS)
+load: deps-present all $(BENCH_BINS)
 	HVGUEST_BUILD=$(CURDIR)/$(BUILD) HVGUEST_SRC=$(CURDIR) tests/load/run-load.sh
 
-bench: all $(BENCH_BINS) $(BUILD)/bench/vmbus-shim.so
+bench: deps-present all $(BENCH_BINS) $(BUILD)/bench/vmbus-shim.so
 	BUILD=$(BUILD) bench/run.sh
 
 demo: all
