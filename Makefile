@@ -36,7 +36,8 @@ CFLAGS      ?= -O2 -g
 # them, i.e. after deps-present has installed the libraries on a fresh
 # machine (every compile and link is ordered after it), then kept: parsed
 # earlier, they would be empty on the first run (netlink/errno.h not found).
-lazy        = $(eval $(1) := $(shell $(PKG_CONFIG) $(2) 2>/dev/null))$($(1))
+# An empty answer (pkg-config not there yet) is not kept but asked again.
+lazy        = $(or $($(1)_KEPT),$(eval $(1)_KEPT := $(shell $(PKG_CONFIG) $(2) 2>/dev/null))$($(1)_KEPT))
 PKG_CFLAGS  = $(call lazy,PKG_CFLAGS,--cflags libsystemd inih libnl-3.0 libnl-route-3.0)
 ALL_CFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) $(PATHS) -Ilib $(SAN_FLAGS) $(CFLAGS) $(PKG_CFLAGS)
 LDLIBS_SYS  = $(call lazy,LDLIBS_SYS,--libs libsystemd inih libnl-3.0 libnl-route-3.0)
