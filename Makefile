@@ -1,5 +1,5 @@
 # hvguest: one plain Makefile (DESIGN.md). `make`, `make check`,
-# `make check SANITIZE=1`, `make install DESTDIR=… PREFIX=…`, `make demo`,
+# `make check SANITIZE=1`, `make check-fresh`, `make install DESTDIR=… PREFIX=…`, `make demo`,
 # `make bench`, `make fuzz`.
 
 VERSION     := 0.1.0
@@ -17,7 +17,6 @@ DESTDIR     ?=
 CC          ?= cc
 CLANG       ?= clang
 PKG_CONFIG  ?= pkg-config
-DEPS        := libsystemd inih cunit libnl-3.0 libnl-route-3.0
 
 ifeq ($(SANITIZE),1)
 BUILD       ?= build-san
@@ -33,10 +32,16 @@ PATHS       := -DHVGUEST_VERSION='"$(VERSION)"' \
                -DHVGUEST_LOCALSTATEDIR='"$(LOCALSTATEDIR)"' \
                -DHVGUEST_RUNSTATEDIR='"$(RUNSTATEDIR)"'
 CFLAGS      ?= -O2 -g
-PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags libsystemd inih libnl-3.0 libnl-route-3.0 2>/dev/null)
-ALL_CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(WARN) $(PATHS) -Ilib $(SAN_FLAGS) $(CFLAGS) $(PKG_CFLAGS)
-LDLIBS_SYS  := $(shell $(PKG_CONFIG) --libs libsystemd inih libnl-3.0 libnl-route-3.0 2>/dev/null)
-LDLIBS_CUNIT:= $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null)
+# The libraries' flags are asked of pkg-config only when a recipe first needs
+# them, i.e. after deps-present has installed the libraries on a fresh
+# machine (every compile and link is ordered after it), then kept: parsed
+# earlier, they would be empty on the first run (netlink/errno.h not found).
+# An empty answer (pkg-config not there yet) is not kept but asked again.
+lazy        = $(or $($(1)_KEPT),$(eval $(1)_KEPT := $(shell $(PKG_CONFIG) $(2) 2>/dev/null))$($(1)_KEPT))
+PKG_CFLAGS  = $(call lazy,PKG_CFLAGS,--cflags libsystemd inih libnl-3.0 libnl-route-3.0)
+ALL_CFLAGS  = -std=gnu11 -D_GNU_SOURCE $(WARN) $(PATHS) -Ilib $(SAN_FLAGS) $(CFLAGS) $(PKG_CFLAGS)
+LDLIBS_SYS  = $(call lazy,LDLIBS_SYS,--libs libsystemd inih libnl-3.0 libnl-route-3.0)
+LDLIBS_CUNIT= $(call lazy,LDLIBS_CUNIT,--libs cunit)
 ALL_LDFLAGS := $(SAN_FLAGS) $(LDFLAGS)
 
 LIB_SRCS    := $(wildcard lib/*.c)
@@ -76,18 +81,29 @@ MAN_OUT     := $(MANPAGES:man/%.in=$(BUILD)/man/%)
 .PHONY: all check check-unit check-fuzz check-integration check-compat install demo bench fuzz clean deps format-check lint-man
 .PHONY: check-faults load check-system
 
-all: deps-present $(PROGS) $(MAN_OUT)
+all: $(PROGS) $(MAN_OUT)
 
-# A missing build dependency is installed (apt-get or dnf) before anything is
-# compiled, so that `make demo` and `make check` work on a fresh machine.
+# A missing dependency is installed (apt-get or dnf, packaging/install-build-deps)
+# before anything is compiled, so that every target works on a fresh machine:
+# each compile rule has deps-present as an order-only prerequisite (also
+# under -j), and the targets that run tests or tools have it as a
+# prerequisite. Those that need more ask for more (DEPS_SETS): check --test,
+# fuzz --fuzz, bench --bench, deb --deb, rpm --rpm.
 .PHONY: deps-present
 deps-present:
-	@$(PKG_CONFIG) --exists $(DEPS) 2>/dev/null || packaging/install-build-deps
+	@packaging/install-build-deps $(DEPS_SETS)
+
+check: DEPS_SETS += --test
+check-compat: DEPS_SETS += --test
+check-faults: DEPS_SETS += --test
+fuzz: DEPS_SETS += --fuzz
+bench: DEPS_SETS += --bench
+load: DEPS_SETS += --test
 
 deps:
-	packaging/install-build-deps
+	packaging/install-build-deps --all
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | deps-present
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -116,7 +132,7 @@ $(BUILD)/tests/test-%: $(BUILD)/tests/unit/test-%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_SYS) $(LDLIBS_CUNIT)
 
 # Small programs the integration scripts run (e.g. a NOTIFY_SOCKET listener).
-$(BUILD)/tests/helpers/%: tests/helpers/%.c
+$(BUILD)/tests/helpers/%: tests/helpers/%.c | deps-present
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
@@ -126,7 +142,7 @@ $(BUILD)/tests/fuzz-%-replay: $(BUILD)/tests/fuzz/fuzz-%.o $(BUILD)/tests/fuzz/r
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_SYS)
 
-build-fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRCS) $(wildcard lib/*.h)
+build-fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_SRCS) $(wildcard lib/*.h) | deps-present
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=gnu11 -D_GNU_SOURCE $(PATHS) -Ilib $(PKG_CFLAGS) -g -O1 \
 		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LDLIBS_SYS)
@@ -136,29 +152,35 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_SYS)
 
 # The LD_PRELOAD shim for running the upstream daemons against hv-hostsim.
-$(BUILD)/bench/vmbus-shim.so: bench/shim/vmbus-shim.c
+$(BUILD)/bench/vmbus-shim.so: bench/shim/vmbus-shim.c | deps-present
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
 
 # Man pages: mdoc sources with @PATHS@ substituted from this Makefile.
-$(BUILD)/man/%: man/%.in
+$(BUILD)/man/%: man/%.in | deps-present
 	@mkdir -p $(dir $@)
 	sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@LOCALSTATEDIR@|$(LOCALSTATEDIR)|g' \
 	    -e 's|@RUNSTATEDIR@|$(RUNSTATEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
 
-check: all $(UNIT_BINS) $(HELPER_BINS) $(FUZZ_REPLAY) $(BENCH_BINS) $(BUILD)/bench/vmbus-shim.so
+check: deps-present all $(UNIT_BINS) $(HELPER_BINS) $(FUZZ_REPLAY) $(BENCH_BINS) $(BUILD)/bench/vmbus-shim.so
 	BUILD=$(BUILD) tests/run-all.sh
+
+# The README's `make demo` then `make check`, first time, in a fresh Debian 12
+# root (debootstrap minbase) with a clean clone of HEAD: needs root, ~20 min.
+.PHONY: check-fresh
+check-fresh:
+	@sh tests/system/check-fresh.sh || { rc=$$?; [ $$rc -eq 77 ] || exit $$rc; echo "check-fresh: skipped (needs root)"; }
 
 # Differential tests against Debian's hyperv-daemons (docs/compatibility.md);
 # also run by `make check` (tests/integration/test-compat.sh) as root.
-check-compat: all $(BUILD)/bench/vmbus-shim.so
+check-compat: deps-present all $(BUILD)/bench/vmbus-shim.so
 	HVGUEST_BUILD=$(CURDIR)/$(BUILD) sh tests/compat/run.sh
 
 fuzz: deps-present $(FUZZ_BINS)
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} tests/fuzz/run-fuzz.sh $(FUZZ_BINS)
 
 # Fault injection (root): tests/faults/run.sh; also part of `make check` as root.
-check-faults: all
+check-faults: deps-present all
 	HVGUEST_BUILD=$(CURDIR)/$(BUILD) HVGUEST_SRC=$(CURDIR) tests/faults/run.sh
 
 # The package under a real systemd (root): the .deb of this tree installed
@@ -166,23 +188,23 @@ check-faults: all
 # Not root: skipped, with a message.
 check-system:
 	@if [ "$$(id -u)" -ne 0 ]; then echo "check-system: skipped: needs root (debootstrap, systemd-nspawn)"; exit 0; fi; \
-	$(MAKE) --no-print-directory deps-present $(BUILD)/bench/vmbus-shim.so && \
+	$(MAKE) --no-print-directory deps-present DEPS_SETS=--deb $(BUILD)/bench/vmbus-shim.so && \
 	mkdir -p $(BUILD)/system && rm -f $(BUILD)/system/debs/*.deb && \
 	sh packaging/build-package deb $(BUILD)/system/debs >$(BUILD)/system/build-package.log 2>&1 || \
 		{ tail -n 30 $(BUILD)/system/build-package.log; exit 1; }; \
 	BUILD=$(BUILD) sh tests/system/run.sh
 
 # The long load run (not part of `make check`): tests/load/run-load.sh.
-load: all $(BENCH_BINS)
+load: deps-present all $(BENCH_BINS)
 	HVGUEST_BUILD=$(CURDIR)/$(BUILD) HVGUEST_SRC=$(CURDIR) tests/load/run-load.sh
 
-bench: all $(BENCH_BINS) $(BUILD)/bench/vmbus-shim.so
+bench: deps-present all $(BENCH_BINS) $(BUILD)/bench/vmbus-shim.so
 	BUILD=$(BUILD) bench/run.sh
 
 demo: all
 	BUILD=$(BUILD) tests/demo.sh
 
-lint-man: $(MAN_OUT)
+lint-man: $(MAN_OUT) | deps-present
 	mandoc -Tlint -W warning $(MAN_OUT)
 
 install: all
@@ -208,10 +230,12 @@ install: all
 
 # Packages from the working tree, built in a throwaway copy (packaging/README.md).
 .PHONY: deb rpm
-deb:
+deb: DEPS_SETS += --deb
+deb: deps-present
 	sh packaging/build-package deb $(BUILD)
 
-rpm:
+rpm: DEPS_SETS += --rpm
+rpm: deps-present
 	sh packaging/build-package rpm $(BUILD)
 
 format-check:
