@@ -19,6 +19,7 @@
 
 #include "macro.h"
 #include "netconf.h"
+#include "netconf_backend.h"
 #include "netconf_render.h"
 #include "unit.h"
 
@@ -149,14 +150,23 @@ static void test_too_many(void)
 
 static void test_backend_names(void)
 {
+	/* The names users have in their configuration keep working. */
 	static const char *const names[] = { "auto",  "networkmanager", "networkd", "netplan",
-					     "ifcfg", "netlink",        "script" };
-	enum netconf_backend b;
+					     "ifcfg", "netlink",        "script",   "ifupdown" };
+	const struct netconf_backend *b;
+	size_t n = 0;
 
 	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
 		CU_ASSERT(netconf_backend_from_string(names[i], &b) == 0);
 		CU_ASSERT_STRING_EQUAL(netconf_backend_to_string(b), names[i]);
 	}
+	/* The values the configuration accepts are "auto" and the table, each once. */
+	for (const char *v; (v = netconf_backend_value(n)); n++) {
+		CU_ASSERT(netconf_backend_from_string(v, &b) == 0);
+		for (size_t k = 0; k < n; k++)
+			CU_ASSERT(strcmp(netconf_backend_value(k), v) != 0);
+	}
+	CU_ASSERT(n == ELEMENTSOF(names));
 	CU_ASSERT(netconf_backend_from_string("NetworkManager", &b) == -EINVAL);
 	CU_ASSERT(netconf_backend_from_string("", &b) == -EINVAL);
 	CU_ASSERT(netconf_backend_from_string(NULL, &b) == -EINVAL);
@@ -169,6 +179,7 @@ static const char *const format_files[_NETCONF_FORMAT_MAX] = {
 	[NETCONF_FORMAT_NETWORKD] = "network",
 	[NETCONF_FORMAT_NETPLAN] = "yaml",
 	[NETCONF_FORMAT_IFCFG] = "ifcfg",
+	[NETCONF_FORMAT_IFUPDOWN] = "interfaces",
 	[NETCONF_FORMAT_UPSTREAM_IFCFG] = "upstream-ifcfg",
 	[NETCONF_FORMAT_UPSTREAM_KEYFILE] = "upstream-nmconnection",
 };
@@ -275,7 +286,7 @@ static void fake_command(const struct tree *t, const char *name, int rc)
 	spew(path, text, 0755);
 }
 
-static struct netconf_options tree_options(const struct tree *t, enum netconf_backend b,
+static struct netconf_options tree_options(const struct tree *t, const struct netconf_backend *b,
 					   char **dirs)
 {
 	dirs[0] = (char *)t->bin;
@@ -315,7 +326,7 @@ static void test_guid_lookup(void)
 	const char *bad = NULL;
 
 	tree_make(&t);
-	struct netconf_options o = tree_options(&t, NETCONF_SCRIPT, dirs);
+	struct netconf_options o = tree_options(&t, &netconf_backend_script, dirs);
 	fake_command(&t, "hv_set_ifconfig", 0);
 
 	req_fill(&req, 0, "192.0.2.10", "24", "", "");
@@ -340,7 +351,7 @@ static void test_script_backend(void)
 	const char *bad = NULL;
 
 	tree_make(&t);
-	struct netconf_options o = tree_options(&t, NETCONF_SCRIPT, dirs);
+	struct netconf_options o = tree_options(&t, &netconf_backend_script, dirs);
 	fake_command(&t, "hv_set_ifconfig", 0);
 	req_fill(&req, 0, "192.0.2.10;2001:db8::10", "255.255.255.0;64", "192.0.2.1", "198.51.100.53");
 	CU_ASSERT_FATAL(netconf_set_ip_info(&o, &req, &bad) == 0);
@@ -371,7 +382,7 @@ static void test_bad_token_changes_nothing(void)
 	/* NetworkManager "runs": the backend auto picks. */
 	snprintf(path, sizeof(path), "%s/NetworkManager", t.run);
 	mkdir(path, 0755);
-	struct netconf_options o = tree_options(&t, NETCONF_AUTO, dirs);
+	struct netconf_options o = tree_options(&t, NULL, dirs);
 	fake_command(&t, "nmcli", 0);
 
 	req_fill(&req, 0, "192.0.2.10;192.0.2.999", "24;24", "", "");
@@ -412,7 +423,7 @@ static void test_rollback_restores_file(void)
 	snprintf(path, sizeof(path), "%s/hvguest-hvtest9.nmconnection", dir);
 	spew(path, "# the previous profile\n", 0600);
 
-	struct netconf_options o = tree_options(&t, NETCONF_AUTO, dirs);
+	struct netconf_options o = tree_options(&t, NULL, dirs);
 	unsigned alive = 0;
 	o.apply_timeout_ms = 300;
 	o.keepalive = count_keepalive;
