@@ -443,8 +443,10 @@ static int apply_managed(const struct netconf_options *o, const struct netconf_b
 	has_file = path[0] != '\0';
 	if (snapshot) {
 		r = netconf_nl_snapshot(plan->ifname, &snap);
-		if (r < 0)
+		/* ifupdown can still put its old file back without the snapshot. */
+		if (r < 0 && b->uses_netlink)
 			return apply_error(r);
+		snapshot = r >= 0;
 	}
 	if (has_file) {
 		r = netconf_render(b->format, plan, &text);
@@ -462,7 +464,7 @@ static int apply_managed(const struct netconf_options *o, const struct netconf_b
 			if (b->take_down && bak.existed)
 				(void)b->apply(o, path, plan->ifname, true,
 					       netconf_now_ms() + ROLLBACK_TIMEOUT_MS);
-			else if (b->take_down)
+			else if (b->take_down && snapshot)
 				(void)netconf_nl_restore(&snap);
 			backup_done(&bak);
 			return apply_error(r);
@@ -491,7 +493,8 @@ static int apply_managed(const struct netconf_options *o, const struct netconf_b
 		(void)netconf_nl_restore(&snap);
 	} else if (b->take_down && !bak.existed) {
 		/* Nothing of ours to bring up again: the addresses the interface had. */
-		(void)netconf_nl_restore(&snap);
+		if (snapshot)
+			(void)netconf_nl_restore(&snap);
 	} else {
 		(void)b->apply(o, path, plan->ifname, bak.existed, rb_deadline);
 	}

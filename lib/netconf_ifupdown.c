@@ -225,7 +225,9 @@ static int ifupdown_target(const struct netconf_options *o, const char *ifname, 
 
 	r = scan(o, ifname, &s);
 	if (r < 0) {
-		snprintf(why, n, "ifupdown: %s%s does not exist", o->config_root, IFU_MAIN);
+		char main_path[PATH_MAX];
+		if (netconf_path_join(main_path, sizeof(main_path), o->config_root, IFU_MAIN) == 0)
+			snprintf(why, n, "ifupdown: %s does not exist", main_path);
 		return r;
 	}
 	if (!s.sources_ours) {

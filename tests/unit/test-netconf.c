@@ -448,6 +448,164 @@ static void test_rollback_restores_file(void)
 	tree_remove(&t);
 }
 
+/* ---- ifupdown ---- */
+
+static void ifu_files(const struct tree *t, const char *interfaces, const char *extra_name,
+		      const char *extra)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/etc", t->config);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/etc/network", t->config);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/etc/network/interfaces.d", t->config);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/etc/network/interfaces", t->config);
+	spew(path, interfaces, 0644);
+	if (extra_name) {
+		snprintf(path, sizeof(path), "%s/etc/network/interfaces.d/%s", t->config, extra_name);
+		spew(path, extra, 0644);
+	}
+}
+
+/* What --dry-run-ip prints, for the sample request. */
+static char *dry_run(const struct netconf_options *o, const char *what, int *ret)
+{
+	struct kvp_ip_request req;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	req_fill(&req, 0, "192.0.2.10", "24", "192.0.2.1", "192.0.2.53");
+	*ret = netconf_dry_run(o, what, &req, f, NULL);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * ifupdown comes before NetworkManager when a file ifupdown reads names
+ * the interface (through "source"), or its state lists it; not otherwise.
+ */
+static void test_ifupdown_detect(void)
+{
+	struct tree t;
+	char *dirs[2], path[512];
+	int r;
+
+	tree_make(&t);
+	snprintf(path, sizeof(path), "%s/NetworkManager", t.run);
+	mkdir(path, 0755);
+	ifu_files(&t, "source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n",
+		  "eth", "# the NIC\nallow-hotplug hvtest9\n");
+	struct netconf_options o = tree_options(&t, NULL, dirs);
+
+	_cleanup_free_ char *out = dry_run(&o, "hvtest9", &r);
+	CU_ASSERT(r == 0);
+	CU_ASSERT(out && strstr(out, "backend: ifupdown\n"));
+	CU_ASSERT(out && strstr(out, "/etc/network/interfaces.d/eth:2 names hvtest9"));
+	snprintf(path, sizeof(path), "file: %s/etc/network/interfaces.d/hvguest-hvtest9 (mode 0644)\n",
+		 t.config);
+	CU_ASSERT(out && strstr(out, path));
+	CU_ASSERT(out && strstr(out, "iface hvtest9 inet static\n\taddress 192.0.2.10/24\n"));
+	/* The same by device GUID. */
+	_cleanup_free_ char *out2 = dry_run(&o, GUID, &r);
+	CU_ASSERT(r == 0 && out2 && strcmp(out, out2) == 0);
+
+	/* Not named anywhere: NetworkManager, the next in the table. */
+	snprintf(path, sizeof(path), "%s/etc/network/interfaces.d/eth", t.config);
+	unlink(path);
+	_cleanup_free_ char *out3 = dry_run(&o, "hvtest9", &r);
+	CU_ASSERT(r == 0 && out3 && strstr(out3, "backend: networkmanager\n"));
+	/* ifupdown brought it up (ifquery --state would list it). */
+	snprintf(path, sizeof(path), "%s/network", t.run);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/network/ifstate.hvtest9", t.run);
+	spew(path, "hvtest9\n", 0644);
+	_cleanup_free_ char *out4 = dry_run(&o, "hvtest9", &r);
+	CU_ASSERT(r == 0 && out4 && strstr(out4, "backend: ifupdown\n"));
+	CU_ASSERT(count_entries(path) < 0); /* a file, and nothing else was written: */
+	snprintf(path, sizeof(path), "%s/etc/network/interfaces.d", t.config);
+	CU_ASSERT(count_entries(path) == 0);
+	CU_ASSERT(access(t.log, F_OK) < 0);
+	tree_remove(&t);
+}
+
+/* The admin's files are never edited: no source of interfaces.d, or their own stanza. */
+static void test_ifupdown_refuses(void)
+{
+	struct tree t;
+	char *dirs[2], path[512], why[512];
+	struct kvp_ip_request req;
+	const char *bad = NULL;
+	int r;
+
+	tree_make(&t);
+	ifu_files(&t, "auto hvtest9\niface hvtest9 inet6 auto\n", NULL, NULL);
+	struct netconf_options o = tree_options(&t, NULL, dirs);
+	o.why = why;
+	o.why_size = sizeof(why);
+	fake_command(&t, "ifup", 0);
+	fake_command(&t, "ifdown", 0);
+	req_fill(&req, 0, "192.0.2.10", "24", "", "");
+
+	r = netconf_set_ip_info(&o, &req, &bad);
+	CU_ASSERT(r == -EOPNOTSUPP);
+	CU_ASSERT(strstr(why, "does not source /etc/network/interfaces.d") != NULL);
+	_cleanup_free_ char *out = dry_run(&o, "hvtest9", &r);
+	CU_ASSERT(r == -EOPNOTSUPP && out && strstr(out, "refused: ifupdown: "));
+
+	/* Sourced, but the admin's own stanza for the interface (line 3) is there. */
+	ifu_files(&t, "source-directory interfaces.d\nauto hvtest9\niface hvtest9 inet dhcp\n", NULL,
+		  NULL);
+	r = netconf_set_ip_info(&o, &req, &bad);
+	CU_ASSERT(r == -EEXIST);
+	CU_ASSERT(strstr(why, "/etc/network/interfaces:3 configures hvtest9") != NULL);
+
+	snprintf(path, sizeof(path), "%s/etc/network/interfaces.d", t.config);
+	CU_ASSERT(count_entries(path) == 0);
+	CU_ASSERT(access(t.log, F_OK) < 0);
+	tree_remove(&t);
+}
+
+/*
+ * ifdown with the old file, the new file, ifup; the interface does not
+ * come up (it does not exist here): ifdown, the old file back, ifup.
+ */
+static void test_ifupdown_rollback(void)
+{
+	struct tree t;
+	char *dirs[2], path[512], want[2048], why[512];
+	struct kvp_ip_request req;
+	const char *bad = NULL;
+
+	tree_make(&t);
+	ifu_files(&t, "source-directory /etc/network/interfaces.d/\n", "hvguest-hvtest9",
+		  "# the previous injection\nauto hvtest9\n");
+	struct netconf_options o = tree_options(&t, NULL, dirs);
+	o.why = why;
+	o.why_size = sizeof(why);
+	o.apply_timeout_ms = 300;
+	fake_command(&t, "ifup", 0);
+	fake_command(&t, "ifdown", 0);
+	req_fill(&req, 0, "192.0.2.10", "24", "192.0.2.1", "");
+
+	int r = netconf_set_ip_info(&o, &req, &bad);
+	CU_ASSERT(r == -EIO || r == -ETIMEDOUT);
+	CU_ASSERT(strstr(why, "backend ifupdown: ") == why);
+	snprintf(path, sizeof(path), "%s/etc/network/interfaces.d/hvguest-hvtest9", t.config);
+	_cleanup_free_ char *text = slurp(path);
+	CU_ASSERT(text && strcmp(text, "# the previous injection\nauto hvtest9\n") == 0);
+	snprintf(want, sizeof(want), "%s/ifdown hvtest9\n%s/ifup hvtest9\n%s/ifdown hvtest9\n%s/ifup hvtest9\n",
+		 t.bin, t.bin, t.bin, t.bin);
+	_cleanup_free_ char *log = slurp(t.log);
+	CU_ASSERT(log && strcmp(log, want) == 0);
+	if (log && strcmp(log, want) != 0)
+		printf("\n  commands run:\n%s", log);
+	snprintf(path, sizeof(path), "%s/etc/network/interfaces.d", t.config);
+	CU_ASSERT(count_entries(path) == 1);
+	tree_remove(&t);
+}
+
 static const struct unit_test tests[] = {
 	{ "plan_cases", test_plan_cases },
 	{ "plan_values", test_plan_values },
@@ -458,6 +616,9 @@ static const struct unit_test tests[] = {
 	{ "script_backend", test_script_backend },
 	{ "bad_token_changes_nothing", test_bad_token_changes_nothing },
 	{ "rollback_restores_file", test_rollback_restores_file },
+	{ "ifupdown_detect", test_ifupdown_detect },
+	{ "ifupdown_refuses", test_ifupdown_refuses },
+	{ "ifupdown_rollback", test_ifupdown_rollback },
 };
 
 UNIT_MAIN("netconf", tests)
