@@ -290,20 +290,55 @@ static int take_dry_run_args(int *argc, char **argv, char **ret, size_t *ret_n)
 	return 0;
 }
 
-/* The flag's --help line: the backends named from the table, in detection order. */
+/* Append word to the help text, wrapping under the option column of --help. */
+static size_t help_word(char *buf, size_t size, size_t n, size_t *col, const char *word)
+{
+	size_t len = strlen(word);
+
+	if (n >= size)
+		return n;
+	if (*col > 0 && *col + 1 + len > 53) {
+		n += (size_t)snprintf(buf + n, size - n, "\n%25s", "");
+		*col = 0;
+	} else if (*col > 0) {
+		n += (size_t)snprintf(buf + n, size - n, " ");
+		(*col)++;
+	}
+	if (n < size)
+		n += (size_t)snprintf(buf + n, size - n, "%s", word);
+	*col += len;
+	return n;
+}
+
+/*
+ * The flag's --help text: the backends named from the table, in the order
+ * auto tries them.
+ */
 static const char *dry_run_help(void)
 {
-	static char buf[512];
-	size_t n = (size_t)snprintf(
-		buf, sizeof(buf),
-		"IFNAME|GUID [ip=A/P,..] [gw=G,..] [dns=D,..] [dhcp]: print the backend "
-		"SET_IP_INFO would use, why, and the file it would write; change nothing. "
-		"Backends, in the order auto tries them:");
-	for (size_t i = 0; netconf_backends[i] && n < sizeof(buf); i++) {
+	static const char intro[] =
+		"IFNAME|GUID [ip=ADDR/PREFIX,...] [gw=ADDR,...] [dns=ADDR,...] [dhcp]: "
+		"print the backend SET_IP_INFO would use for the interface, why, and the "
+		"file it would write, changing nothing. Backends, in the order auto tries "
+		"them:";
+	static char buf[1024];
+	char word[64], copy[sizeof(intro)];
+	size_t n = 0, col = 0;
+	char *save = NULL;
+
+	memcpy(copy, intro, sizeof(intro));
+	for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		n = help_word(buf, sizeof(buf), n, &col, w);
+	for (size_t i = 0; netconf_backends[i]; i++) {
 		const struct netconf_backend *b = netconf_backends[i];
-		bool never = !netconf_backend_detect_doc(b);
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s %s%s", i ? "," : "",
-				      netconf_backend_to_string(b), never ? " (never auto)" : "");
+		bool last = !netconf_backends[i + 1];
+		snprintf(word, sizeof(word), "%s%s", netconf_backend_to_string(b), last ? "" : ",");
+		n = help_word(buf, sizeof(buf), n, &col, word);
+		if (!netconf_backend_detect_doc(b))
+			n = help_word(buf, sizeof(buf), n, &col,
+				      last ? "(never auto)." : "(never auto),");
+		else if (last)
+			n = help_word(buf, sizeof(buf), n, &col, ".");
 	}
 	return buf;
 }
