@@ -643,6 +643,11 @@ int netconf_dry_run(const struct netconf_options *opts, const char *ifname_or_gu
 	} else {
 		fprintf(out, "file: none\n");
 	}
+	if (b->uses_netlink && plan->dhcp) {
+		/* As netconf_nl_apply() answers: DHCP needs a client, a manager's job. */
+		fprintf(out, "refused: %s cannot start a DHCP client\n", b->name);
+		return -EOPNOTSUPP;
+	}
 	if (b->uses_netlink)
 		fprintf(out, "live: addresses and default routes set over netlink\n");
 	return 0;

@@ -606,6 +606,33 @@ static void test_ifupdown_rollback(void)
 	tree_remove(&t);
 }
 
+/* No manager at all: netlink, live only; and it cannot do DHCP, as the real apply says. */
+static void test_dry_run_netlink(void)
+{
+	struct tree t;
+	char *dirs[2];
+	struct kvp_ip_request req;
+	char *buf = NULL;
+	size_t size = 0;
+	int r;
+
+	tree_make(&t);
+	struct netconf_options o = tree_options(&t, NULL, dirs);
+	_cleanup_free_ char *out = dry_run(&o, "hvtest9", &r);
+	CU_ASSERT(r == 0 && out && strstr(out, "backend: netlink\nreason: no network manager"));
+	CU_ASSERT(out && strstr(out, "file: none\n"));
+
+	FILE *f = open_memstream(&buf, &size);
+	req_fill(&req, 1, "", "", "", "");
+	r = netconf_dry_run(&o, "hvtest9", &req, f, NULL);
+	fclose(f);
+	CU_ASSERT(r == -EOPNOTSUPP && buf && strstr(buf, "refused: netlink cannot start a DHCP"));
+	free(buf);
+	CU_ASSERT(netconf_dry_run(&o, "nosuch0", &req, stdout, NULL) == -ENODEV);
+	CU_ASSERT(count_entries(t.config) == 0);
+	tree_remove(&t);
+}
+
 static const struct unit_test tests[] = {
 	{ "plan_cases", test_plan_cases },
 	{ "plan_values", test_plan_values },
@@ -619,6 +646,7 @@ static const struct unit_test tests[] = {
 	{ "ifupdown_detect", test_ifupdown_detect },
 	{ "ifupdown_refuses", test_ifupdown_refuses },
 	{ "ifupdown_rollback", test_ifupdown_rollback },
+	{ "dry_run_netlink", test_dry_run_netlink },
 };
 
 UNIT_MAIN("netconf", tests)
