@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "netconf.h"
 
 #define OFF(field) offsetof(struct hv_config, field)
 
@@ -31,6 +32,9 @@
  * systemd from the unit's WatchdogSec=, and a second knob would only let
  * the two disagree.
  */
+/* enum_value is set on CONFIG_ENUM keys only; the others leave it NULL. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const struct config_key config_keys[] = {
 	{ "kvp", "device", CONFIG_PATH, OFF(kvp_device), "/dev/vmbus/hv_kvp", 0, 0,
 	  "KVP channel: the kernel's character device, or an AF_UNIX SOCK_SEQPACKET socket "
@@ -50,9 +54,10 @@ const struct config_key config_keys[] = {
 	  "reported" },
 	{ "kvp", "sync", CONFIG_BOOL, OFF(kvp_sync), "no", 0, 0,
 	  "Flush pool files to disk (fdatasync) after each write" },
-	{ "kvp", "ifconfig_backend", CONFIG_STRING, OFF(kvp_ifconfig_backend), "auto", 0, 0,
-	  "How SET_IP_INFO (static IP injection) is applied: auto, networkmanager, networkd, "
-	  "netplan, ifcfg, netlink or script" },
+	{ "kvp", "ifconfig_backend", CONFIG_ENUM, OFF(kvp_ifconfig_backend), "auto", 0, 0,
+	  "How SET_IP_INFO (static IP injection) is applied: auto (detect the manager) or a "
+	  "backend of hypervkvpd --help",
+	  netconf_backend_value },
 	{ "kvp", "scripts_dir", CONFIG_PATH, OFF(kvp_scripts_dir), "/usr/libexec/hypervkvpd", 0, 0,
 	  "Directory of the upstream helper hv_set_ifconfig, run by the script backend" },
 	{ "kvp", "config_root", CONFIG_PATH, OFF(kvp_config_root), "/", 0, 0,
@@ -114,6 +119,7 @@ const struct config_key config_keys[] = {
 	  "empty: never bind" },
 	{ "daemon", "debug", CONFIG_BOOL, OFF(debug), "no", 0, 0, "Log debug messages" },
 };
+#pragma GCC diagnostic pop
 const size_t config_keys_count = ELEMENTSOF(config_keys);
 
 /*
@@ -327,6 +333,27 @@ static const char *check_text(const char *v)
 	return NULL;
 }
 
+static bool enum_has(const struct config_key *k, const char *v)
+{
+	const char *name;
+	for (size_t i = 0; (name = k->enum_value(i)); i++)
+		if (strcmp(name, v) == 0)
+			return true;
+	return false;
+}
+
+/* "not one of: a, b, c", from the key's own list. */
+static const char *enum_reason(const struct config_key *k)
+{
+	/* Per thread, like the other reasons: valid until the next value is parsed. */
+	static __thread char buf[256];
+	const char *name;
+	size_t n = (size_t)snprintf(buf, sizeof(buf), "not one of:");
+	for (size_t i = 0; (name = k->enum_value(i)) && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s %s", i ? "," : "", name);
+	return buf;
+}
+
 static int set_value(struct hv_config *c, const struct config_key *k, const char *v,
 		     const char **ret_reason)
 {
@@ -338,8 +365,14 @@ static int set_value(struct hv_config *c, const struct config_key *k, const char
 		return -EINVAL;
 	}
 	switch (k->type) {
+	case CONFIG_ENUM:
+		if (!enum_has(k, v)) {
+			*ret_reason = enum_reason(k);
+			return -EINVAL;
+		}
+		__attribute__((fallthrough));
 	case CONFIG_PATH:
-		if (v[0] != '/') {
+		if (k->type == CONFIG_PATH && v[0] != '/') {
 			*ret_reason = "not an absolute path";
 			return -EINVAL;
 		}
@@ -461,6 +494,7 @@ void config_done(struct hv_config *c)
 		switch (config_keys[i].type) {
 		case CONFIG_STRING:
 		case CONFIG_PATH:
+		case CONFIG_ENUM:
 			free(*(char **)f);
 			*(char **)f = NULL;
 			break;
@@ -743,6 +777,7 @@ static void dump_value(const struct hv_config *c, const struct config_key *k, FI
 	switch (k->type) {
 	case CONFIG_STRING:
 	case CONFIG_PATH:
+	case CONFIG_ENUM:
 		fputs(*(char *const *)p ? *(char *const *)p : "", f);
 		break;
 	case CONFIG_BOOL:

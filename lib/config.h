@@ -30,6 +30,7 @@ enum config_type {
 	CONFIG_MSEC,   /* duration: "250ms", "2s", "1min", bare number = ms */
 	CONFIG_MODE,   /* octal file mode, e.g. 0644 */
 	CONFIG_STRV,   /* whitespace-separated list (e.g. globs) */
+	CONFIG_ENUM,   /* one of the names enum_value() lists, kept as a string */
 };
 
 /* Every setting of every daemon. Strings are owned (heap); strv NULL-terminated. */
@@ -84,6 +85,8 @@ struct config_key {
 	const char *default_value;
 	unsigned long min, max; /* CONFIG_UINT / CONFIG_MSEC bounds */
 	const char *doc;
+	/* CONFIG_ENUM: the i-th accepted value, NULL past the end. */
+	const char *(*enum_value)(size_t i);
 };
 
 extern const struct config_key config_keys[];

@@ -20,6 +20,7 @@
 
 #include "hooks.h"
 #include "macro.h"
+#include "netconf_backend.h"
 #include "netconf_nl.h"
 #include "netconf_render.h"
 
@@ -27,36 +28,66 @@
 #define ROLLBACK_TIMEOUT_MS 3000
 #define POLL_INTERVAL_MS    100
 
-static const char *const backend_names[] = {
-	[NETCONF_AUTO] = "auto",	 [NETCONF_NETWORKMANAGER] = "networkmanager",
-	[NETCONF_NETWORKD] = "networkd", [NETCONF_NETPLAN] = "netplan",
-	[NETCONF_IFCFG] = "ifcfg",	 [NETCONF_NETLINK] = "netlink",
-	[NETCONF_SCRIPT] = "script",
+/*
+ * The backends, in the order auto tries them: netplan first (it generates
+ * the NetworkManager or networkd configuration, which would be
+ * overwritten), then ifupdown when its files name the interface (Debian's
+ * NetworkManager leaves such interfaces alone, and networkd's runtime
+ * directory exists on any systemd machine), then the managers that run,
+ * then ifcfg files, then netlink alone, which always matches. script is
+ * never picked by auto.
+ */
+const struct netconf_backend *const netconf_backends[] = {
+	&netconf_backend_netplan,	 &netconf_backend_ifupdown,
+	&netconf_backend_networkmanager, &netconf_backend_networkd,
+	&netconf_backend_ifcfg,		 &netconf_backend_netlink,
+	&netconf_backend_script,	 NULL,
 };
 
-int netconf_backend_from_string(const char *s, enum netconf_backend *ret)
+int netconf_backend_from_string(const char *s, const struct netconf_backend **ret)
 {
-	for (size_t i = 0; i < ELEMENTSOF(backend_names); i++)
-		if (s && strcmp(s, backend_names[i]) == 0) {
-			*ret = (enum netconf_backend)i;
+	if (!s)
+		return -EINVAL;
+	if (strcmp(s, "auto") == 0) {
+		*ret = NULL;
+		return 0;
+	}
+	for (size_t i = 0; netconf_backends[i]; i++)
+		if (strcmp(s, netconf_backends[i]->name) == 0) {
+			*ret = netconf_backends[i];
 			return 0;
 		}
 	return -EINVAL;
 }
 
-const char *netconf_backend_to_string(enum netconf_backend b)
+const char *netconf_backend_to_string(const struct netconf_backend *b)
 {
-	return (unsigned)b < ELEMENTSOF(backend_names) ? backend_names[b] : "?";
+	return b ? b->name : "auto";
 }
 
-static long long now_ms(void)
+const char *netconf_backend_detect_doc(const struct netconf_backend *b)
+{
+	return b && b->detect ? b->detect_doc : NULL;
+}
+
+const char *netconf_backend_value(size_t i)
+{
+	if (i == 0)
+		return "auto";
+	for (size_t k = 0; netconf_backends[k]; k++)
+		if (k == i - 1)
+			return netconf_backends[k]->name;
+	return NULL;
+}
+
+long long netconf_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int path_join(char *buf, size_t size, const char *a, const char *b)
+int netconf_path_join(char *buf, size_t size, const char *a, const char *b)
 {
 	size_t la = strlen(a);
 	while (la > 0 && a[la - 1] == '/')
@@ -119,7 +150,7 @@ static int find_interface(const char *sysfs_net, const char *adapter_id, char if
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= IF_NAMESIZE)
 			continue;
-		if (path_join(path, sizeof(path), sysfs_net, de->d_name) < 0 ||
+		if (netconf_path_join(path, sizeof(path), sysfs_net, de->d_name) < 0 ||
 		    strlen(path) + sizeof("/device/device_id") > sizeof(path))
 			continue;
 		strcat(path, "/device/device_id");
@@ -162,7 +193,7 @@ static int mkdir_parents(const char *path)
  * Write via a temporary file in the same directory, fsync, rename: readers
  * (and a crash) see the old file or the new one, never a part.
  */
-static int write_atomic(const char *path, const char *data, size_t len, mode_t mode)
+int netconf_write_atomic(const char *path, const char *data, size_t len, mode_t mode)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -256,67 +287,36 @@ static int backup_take(const char *path, struct backup *b)
 static int backup_restore(const struct backup *b)
 {
 	if (b->existed)
-		return write_atomic(b->path, b->data, b->len, b->mode);
+		return netconf_write_atomic(b->path, b->data, b->len, b->mode);
 	return unlink(b->path) < 0 && errno != ENOENT ? negative_errno() : 0;
 }
 
-/* Whether a netplan file configures ifname (has a "<ifname>:" key). */
-static bool netplan_mentions(const char *dir, const char *ifname)
-{
-	char path[PATH_MAX], line[512];
-	struct dirent *de;
-	bool found = false;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d))) {
-		size_t l = strlen(de->d_name);
-		if (de->d_name[0] == '.' || l < 6 || strcmp(de->d_name + l - 5, ".yaml") != 0)
-			continue;
-		if (path_join(path, sizeof(path), dir, de->d_name) < 0)
-			continue;
-		_cleanup_fclose_ FILE *f = fopen(path, "re");
-		while (f && !found && fgets(line, sizeof(line), f)) {
-			const char *p = line + strspn(line, " \t");
-			size_t n = strlen(ifname);
-			found = strncmp(p, ifname, n) == 0 && p[n] == ':';
-		}
-	}
-	closedir(d);
-	return found;
-}
-
-static bool is_dir(const char *root, const char *rel)
+bool netconf_is_dir(const char *root, const char *rel)
 {
 	char path[PATH_MAX];
 	struct stat st;
-	return path_join(path, sizeof(path), root, rel) == 0 && stat(path, &st) == 0 &&
+	return netconf_path_join(path, sizeof(path), root, rel) == 0 && stat(path, &st) == 0 &&
 	       S_ISDIR(st.st_mode);
 }
 
-/*
- * The manager that manages the interface, from what runs, in this order:
- * netplan when one of its files names the interface (it generates the
- * NetworkManager or networkd configuration, which would be overwritten);
- * NetworkManager when <run_dir>/NetworkManager exists; systemd-networkd
- * when <run_dir>/systemd/netif exists; ifcfg when
- * <config_root>/etc/sysconfig/network-scripts exists; else netlink alone.
- */
-static enum netconf_backend detect(const struct netconf_options *o, const char *ifname)
+static void say(const struct netconf_options *o, const char *fmt, const char *a, const char *b)
 {
-	char dir[PATH_MAX];
+	if (o->why && o->why_size)
+		snprintf(o->why, o->why_size, fmt, a, b);
+}
 
-	if (path_join(dir, sizeof(dir), o->config_root, "etc/netplan") == 0 &&
-	    netplan_mentions(dir, ifname))
-		return NETCONF_NETPLAN;
-	if (is_dir(o->run_dir, "NetworkManager"))
-		return NETCONF_NETWORKMANAGER;
-	if (is_dir(o->run_dir, "systemd/netif"))
-		return NETCONF_NETWORKD;
-	if (is_dir(o->config_root, "etc/sysconfig/network-scripts"))
-		return NETCONF_IFCFG;
-	return NETCONF_NETLINK;
+/* The first backend of the table whose detect() matches, with the reason. */
+static const struct netconf_backend *detect(const struct netconf_options *o, const char *ifname,
+					    char why[NETCONF_WHY_MAX])
+{
+	for (size_t i = 0; netconf_backends[i]; i++) {
+		const struct netconf_backend *b = netconf_backends[i];
+		if (b->detect && b->detect(o, ifname, why, NETCONF_WHY_MAX) > 0)
+			return b;
+	}
+	/* Not reached: netlink always matches. */
+	snprintf(why, NETCONF_WHY_MAX, "nothing else matched");
+	return &netconf_backend_netlink;
 }
 
 static int find_command(const struct netconf_options *o, const char *name, char ret[PATH_MAX])
@@ -325,7 +325,7 @@ static int find_command(const struct netconf_options *o, const char *name, char 
 	char *const *dirs = o->command_path ? o->command_path : fallback;
 
 	for (size_t i = 0; dirs[i]; i++) {
-		if (dirs[i][0] != '/' || path_join(ret, PATH_MAX, dirs[i], name) < 0)
+		if (dirs[i][0] != '/' || netconf_path_join(ret, PATH_MAX, dirs[i], name) < 0)
 			continue;
 		if (access(ret, X_OK) == 0)
 			return 0;
@@ -344,11 +344,11 @@ static void keepalive(const struct netconf_options *o)
 }
 
 /* Run a command until the deadline; anything but exit 0 in time is a failure. */
-static int run(const struct netconf_options *o, const char *path, const char *const *args,
-	       long long deadline)
+int netconf_run(const struct netconf_options *o, const char *path, const char *const *args,
+		long long deadline)
 {
 	struct hook_result res;
-	long long left = deadline - now_ms();
+	long long left = deadline - netconf_now_ms();
 	int r;
 
 	if (left <= 0)
@@ -362,52 +362,12 @@ static int run(const struct netconf_options *o, const char *path, const char *co
 	return hook_result_ok(&res) ? 0 : -EIO;
 }
 
-static int run_named(const struct netconf_options *o, const char *name, const char *const *args,
-		     long long deadline)
+int netconf_run_named(const struct netconf_options *o, const char *name, const char *const *args,
+		      long long deadline)
 {
 	char path[PATH_MAX];
 	int r = find_command(o, name, path);
-	return r < 0 ? r : run(o, path, args, deadline);
-}
-
-/* What the manager must be told after its file changed (or was put back). */
-static int manager_apply(const struct netconf_options *o, enum netconf_backend b, const char *file,
-			 const char *ifname, bool file_present, long long deadline)
-{
-	char id[IF_NAMESIZE + 16], wait[24];
-	int r;
-
-	switch (b) {
-	case NETCONF_NETWORKMANAGER: {
-		snprintf(id, sizeof(id), "hvguest-%s", ifname);
-		if (!file_present) {
-			/* Put back: a reload forgets the profile whose file is gone. */
-			const char *reload[] = { "connection", "reload", NULL };
-			return run_named(o, "nmcli", reload, deadline);
-		}
-		const char *load[] = { "connection", "load", file, NULL };
-		r = run_named(o, "nmcli", load, deadline);
-		if (r < 0)
-			return r;
-		/* nmcli waits for activation itself; bound it by what is left. */
-		long long left = (deadline - now_ms()) / 1000;
-		snprintf(wait, sizeof(wait), "%lld", left < 1 ? 1 : left);
-		const char *up[] = { "--wait", wait, "connection", "up", "id", id, NULL };
-		return run_named(o, "nmcli", up, deadline);
-	}
-	case NETCONF_NETWORKD: {
-		const char *reload[] = { "reload", NULL };
-		const char *reconf[] = { "reconfigure", ifname, NULL };
-		r = run_named(o, "networkctl", reload, deadline);
-		return r < 0 ? r : run_named(o, "networkctl", reconf, deadline);
-	}
-	case NETCONF_NETPLAN: {
-		const char *apply[] = { "apply", NULL };
-		return run_named(o, "netplan", apply, deadline);
-	}
-	default:
-		return -EINVAL;
-	}
+	return r < 0 ? r : netconf_run(o, path, args, deadline);
 }
 
 static int wait_up(const struct netconf_options *o, const char *ifname,
@@ -419,7 +379,7 @@ static int wait_up(const struct netconf_options *o, const char *ifname,
 		int r = netconf_nl_is_up(ifname, plan);
 		if (r != 0)
 			return r < 0 ? r : 0;
-		if (now_ms() >= deadline)
+		if (netconf_now_ms() >= deadline)
 			return -ETIMEDOUT;
 		struct timespec ts = { .tv_nsec = POLL_INTERVAL_MS * 1000000L };
 		nanosleep(&ts, NULL);
@@ -446,106 +406,75 @@ static int apply_error(int r)
 	}
 }
 
-static int apply_script(const struct netconf_options *o, const struct netconf_plan *plan,
-			long long deadline)
+/* The backend's file for the interface, or "" when it writes none. */
+static int target_path(const struct netconf_options *o, const struct netconf_backend *b,
+		       const char *ifname, char path[PATH_MAX], char why[NETCONF_WHY_MAX])
 {
-	char ifcfg[PATH_MAX], keyfile[PATH_MAX], script[PATH_MAX], name[IF_NAMESIZE + 16];
-	_cleanup_free_ char *t1 = NULL, *t2 = NULL;
+	char rel[PATH_MAX], name[IF_NAMESIZE + 64];
 	int r;
 
-	snprintf(name, sizeof(name), "ifcfg-%s", plan->ifname);
-	r = path_join(ifcfg, sizeof(ifcfg), o->state_dir, name);
-	if (r < 0)
-		return r;
-	snprintf(name, sizeof(name), "%s.nmconnection", plan->ifname);
-	r = path_join(keyfile, sizeof(keyfile), o->state_dir, name);
-	if (r < 0)
-		return r;
-	r = path_join(script, sizeof(script), o->scripts_dir, "hv_set_ifconfig");
-	if (r < 0)
-		return r;
-	r = netconf_render(NETCONF_FORMAT_UPSTREAM_IFCFG, plan, &t1);
-	if (r < 0)
-		return r;
-	r = netconf_render(NETCONF_FORMAT_UPSTREAM_KEYFILE, plan, &t2);
-	if (r < 0)
-		return r;
-	/* 0600, not upstream's umask default: the files end up as system profiles. */
-	r = write_atomic(ifcfg, t1, strlen(t1), 0600);
-	if (r < 0)
-		return r;
-	r = write_atomic(keyfile, t2, strlen(t2), 0600);
-	if (r < 0)
-		return r;
-	/* The script owns persistence and rollback, as upstream's contract says. */
-	const char *args[] = { ifcfg, keyfile, NULL };
-	return run(o, script, args, deadline);
+	path[0] = '\0';
+	if (b->target)
+		return b->target(o, ifname, path, PATH_MAX, why, NETCONF_WHY_MAX);
+	if (!b->dir)
+		return 0;
+	snprintf(name, sizeof(name), "%s%s%s", b->prefix, ifname, b->suffix);
+	r = netconf_path_join(rel, sizeof(rel), b->dir, name);
+	return r < 0 ? r : netconf_path_join(path, PATH_MAX, o->config_root, rel);
 }
 
-struct target {
-	const char *dir;	     /* under config_root */
-	const char *prefix, *suffix; /* around the interface name */
-	enum netconf_format format;
-	mode_t mode;
-};
-
-static const struct target targets[] = {
-	[NETCONF_NETWORKMANAGER] = { "etc/NetworkManager/system-connections", "hvguest-",
-				     ".nmconnection", NETCONF_FORMAT_NM_KEYFILE, 0600 },
-	[NETCONF_NETWORKD] = { "etc/systemd/network", "10-hvguest-", ".network",
-			       NETCONF_FORMAT_NETWORKD, 0644 },
-	/* netplan warns about (and some versions refuse) world-readable files. */
-	[NETCONF_NETPLAN] = { "etc/netplan", "90-hvguest-", ".yaml", NETCONF_FORMAT_NETPLAN, 0600 },
-	[NETCONF_IFCFG] = { "etc/sysconfig/network-scripts", "ifcfg-", "", NETCONF_FORMAT_IFCFG,
-			    0644 },
-};
-
-static bool uses_netlink(enum netconf_backend b)
-{
-	/* ifcfg has no daemon to tell: network-scripts read the file at boot. */
-	return b == NETCONF_NETLINK || b == NETCONF_IFCFG;
-}
-
-static int apply_managed(const struct netconf_options *o, enum netconf_backend b,
+static int apply_managed(const struct netconf_options *o, const struct netconf_backend *b,
 			 const struct netconf_plan *plan, long long deadline)
 {
-	char path[PATH_MAX] = "", rel[PATH_MAX], name[IF_NAMESIZE + 32];
+	char path[PATH_MAX], why[NETCONF_WHY_MAX] = "";
 	struct netconf_nl_snapshot snap;
 	struct backup bak = {};
 	_cleanup_free_ char *text = NULL;
-	bool has_file = b != NETCONF_NETLINK;
+	bool snapshot = b->uses_netlink || b->take_down;
+	bool has_file;
 	int r;
 
-	if (uses_netlink(b)) {
+	r = target_path(o, b, plan->ifname, path, why);
+	if (r < 0) {
+		if (why[0])
+			say(o, "%s%s", why, "");
+		return apply_error(r);
+	}
+	has_file = path[0] != '\0';
+	if (snapshot) {
 		r = netconf_nl_snapshot(plan->ifname, &snap);
-		if (r < 0)
+		/* ifupdown can still put its old file back without the snapshot. */
+		if (r < 0 && b->uses_netlink)
 			return apply_error(r);
+		snapshot = r >= 0;
 	}
 	if (has_file) {
-		const struct target *t = &targets[b];
-		snprintf(name, sizeof(name), "%s%s%s", t->prefix, plan->ifname, t->suffix);
-		r = path_join(rel, sizeof(rel), t->dir, name);
-		if (r >= 0)
-			r = path_join(path, sizeof(path), o->config_root, rel);
-		if (r < 0)
-			return apply_error(r);
-		r = netconf_render(t->format, plan, &text);
+		r = netconf_render(b->format, plan, &text);
 		if (r < 0)
 			return apply_error(r);
 		r = backup_take(path, &bak);
 		if (r < 0)
 			return apply_error(r);
-		r = write_atomic(path, text, strlen(text), t->mode);
+		/* ifupdown deconfigures by the file it brought the interface up with. */
+		if (b->take_down)
+			(void)b->take_down(o, plan->ifname, deadline);
+		r = netconf_write_atomic(path, text, strlen(text), b->mode);
 		if (r < 0) {
+			/* The old file is still there: bring the interface back up with it. */
+			if (b->take_down && bak.existed)
+				(void)b->apply(o, path, plan->ifname, true,
+					       netconf_now_ms() + ROLLBACK_TIMEOUT_MS);
+			else if (b->take_down && snapshot)
+				(void)netconf_nl_restore(&snap);
 			backup_done(&bak);
 			return apply_error(r);
 		}
 	}
 
-	if (uses_netlink(b))
+	if (b->uses_netlink)
 		r = netconf_nl_apply(plan->ifname, plan);
 	else
-		r = manager_apply(o, b, path, plan->ifname, true, deadline);
+		r = b->apply(o, path, plan->ifname, true, deadline);
 	if (r >= 0)
 		r = wait_up(o, plan->ifname, plan, deadline);
 	if (r >= 0) {
@@ -554,15 +483,50 @@ static int apply_managed(const struct netconf_options *o, enum netconf_backend b
 	}
 
 	/* Roll back: the old file first, then the old live state. */
-	long long rb_deadline = now_ms() + ROLLBACK_TIMEOUT_MS;
-	if (has_file)
+	long long rb_deadline = netconf_now_ms() + ROLLBACK_TIMEOUT_MS;
+	if (has_file) {
+		if (b->take_down)
+			(void)b->take_down(o, plan->ifname, rb_deadline);
 		(void)backup_restore(&bak);
-	if (uses_netlink(b))
+	}
+	if (b->uses_netlink) {
 		(void)netconf_nl_restore(&snap);
-	else
-		(void)manager_apply(o, b, path, plan->ifname, bak.existed, rb_deadline);
+	} else if (b->take_down && !bak.existed) {
+		/* Nothing of ours to bring up again: the addresses the interface had. */
+		if (snapshot)
+			(void)netconf_nl_restore(&snap);
+	} else {
+		(void)b->apply(o, path, plan->ifname, bak.existed, rb_deadline);
+	}
 	backup_done(&bak);
 	return r == -ETIMEDOUT ? r : apply_error(r);
+}
+
+static void options_defaults(struct netconf_options *o)
+{
+	if (!o->config_root)
+		o->config_root = "/";
+	if (!o->run_dir)
+		o->run_dir = "/run";
+	if (!o->sysfs_net)
+		o->sysfs_net = "/sys/class/net";
+	if (!o->scripts_dir)
+		o->scripts_dir = "/usr/libexec/hypervkvpd";
+	if (!o->state_dir)
+		o->state_dir = "/var/lib/hyperv";
+	if (o->apply_timeout_ms == 0)
+		o->apply_timeout_ms = 10000;
+}
+
+/* The backend asked for, or the detected one; why says which and why. */
+static const struct netconf_backend *choose(const struct netconf_options *o, const char *ifname,
+					    char why[NETCONF_WHY_MAX])
+{
+	if (o->backend) {
+		snprintf(why, NETCONF_WHY_MAX, "kvp.ifconfig_backend = %s", o->backend->name);
+		return o->backend;
+	}
+	return detect(o, ifname, why);
 }
 
 int netconf_set_ip_info(const struct netconf_options *opts, const struct kvp_ip_request *req,
@@ -571,25 +535,13 @@ int netconf_set_ip_info(const struct netconf_options *opts, const struct kvp_ip_
 	/* Per thread, so that the daemon's lib stays free of shared mutable state. */
 	static __thread char bad[NETCONF_TOKEN_MAX];
 	struct netconf_options o = *opts;
-	char ifname[IF_NAMESIZE], mac[18];
+	char ifname[IF_NAMESIZE], mac[18], why[NETCONF_WHY_MAX];
 	_cleanup_free_ struct netconf_plan *plan = NULL;
-	enum netconf_backend b;
+	const struct netconf_backend *b;
 	long long deadline;
 	int r;
 
-	if (!o.config_root)
-		o.config_root = "/";
-	if (!o.run_dir)
-		o.run_dir = "/run";
-	if (!o.sysfs_net)
-		o.sysfs_net = "/sys/class/net";
-	if (!o.scripts_dir)
-		o.scripts_dir = "/usr/libexec/hypervkvpd";
-	if (!o.state_dir)
-		o.state_dir = "/var/lib/hyperv";
-	if (o.apply_timeout_ms == 0)
-		o.apply_timeout_ms = 10000;
-
+	options_defaults(&o);
 	r = find_interface(o.sysfs_net, req->adapter_id, ifname, mac);
 	if (r < 0)
 		return r == -ENODEV ? r : apply_error(r);
@@ -602,13 +554,101 @@ int netconf_set_ip_info(const struct netconf_options *opts, const struct kvp_ip_
 			*ret_bad_token = bad;
 		return -EINVAL;
 	}
-	deadline = now_ms() + o.apply_timeout_ms;
-	b = o.backend == NETCONF_AUTO ? detect(&o, ifname) : o.backend;
-	if (b == NETCONF_SCRIPT) {
-		r = apply_script(&o, plan, deadline);
+	deadline = netconf_now_ms() + o.apply_timeout_ms;
+	b = choose(&o, ifname, why);
+	say(&o, "backend %s: %s", b->name, why);
+	if (b->run_whole) {
+		r = b->run_whole(&o, plan, deadline);
 		return r == -ETIMEDOUT ? r : apply_error(r);
 	}
-	if ((unsigned)b >= ELEMENTSOF(backend_names))
-		return -EIO;
 	return apply_managed(&o, b, plan, deadline);
+}
+
+/* An interface by name: its MAC from sysfs. */
+static int find_interface_by_name(const char *sysfs_net, const char *name, char ifname[IF_NAMESIZE],
+				  char mac[18])
+{
+	char path[PATH_MAX], rel[IF_NAMESIZE + 16], buf[128];
+	int r;
+
+	if (strlen(name) >= IF_NAMESIZE || strchr(name, '/') || name[0] == '.')
+		return -ENODEV;
+	snprintf(rel, sizeof(rel), "%s/address", name);
+	r = netconf_path_join(path, sizeof(path), sysfs_net, rel);
+	if (r < 0)
+		return r;
+	r = read_line_file(path, buf, sizeof(buf));
+	if (r < 0 || strlen(buf) != 17)
+		return -ENODEV;
+	strcpy(ifname, name);
+	strcpy(mac, buf);
+	return 0;
+}
+
+int netconf_dry_run(const struct netconf_options *opts, const char *ifname_or_guid,
+		    const struct kvp_ip_request *req, FILE *out, const char **ret_bad_token)
+{
+	static __thread char bad[NETCONF_TOKEN_MAX];
+	struct netconf_options o = *opts;
+	char ifname[IF_NAMESIZE], mac[18], guid[40], why[NETCONF_WHY_MAX] = "", path[PATH_MAX];
+	_cleanup_free_ struct netconf_plan *plan = NULL;
+	const struct netconf_backend *b;
+	int r;
+
+	options_defaults(&o);
+	if (guid_normalize(ifname_or_guid, guid) == 0)
+		r = find_interface(o.sysfs_net, ifname_or_guid, ifname, mac);
+	else
+		r = find_interface_by_name(o.sysfs_net, ifname_or_guid, ifname, mac);
+	if (r < 0)
+		return r;
+	plan = malloc(sizeof(*plan));
+	if (!plan)
+		return -ENOMEM;
+	r = netconf_plan_build(req, ifname, mac, plan, bad);
+	if (r < 0) {
+		if (ret_bad_token)
+			*ret_bad_token = bad;
+		return -EINVAL;
+	}
+	b = choose(&o, ifname, why);
+	fprintf(out, "interface: %s (%s)\nbackend: %s\nreason: %s\n", ifname, mac, b->name, why);
+	if (b->run_whole) {
+		fprintf(out, "runs: %s/hv_set_ifconfig %s/ifcfg-%s %s/%s.nmconnection\n",
+			o.scripts_dir, o.state_dir, ifname, o.state_dir, ifname);
+		for (int f = NETCONF_FORMAT_UPSTREAM_IFCFG; f <= NETCONF_FORMAT_UPSTREAM_KEYFILE;
+		     f++) {
+			_cleanup_free_ char *text = NULL;
+			r = netconf_render((enum netconf_format)f, plan, &text);
+			if (r < 0)
+				return r;
+			fprintf(out, "file: %s/%s%s%s\n%s", o.state_dir,
+				f == NETCONF_FORMAT_UPSTREAM_IFCFG ? "ifcfg-" : "", ifname,
+				f == NETCONF_FORMAT_UPSTREAM_IFCFG ? "" : ".nmconnection", text);
+		}
+		return 0;
+	}
+	why[0] = '\0';
+	r = target_path(&o, b, ifname, path, why);
+	if (r < 0) {
+		fprintf(out, "refused: %s\n", why[0] ? why : strerror(-r));
+		return r;
+	}
+	if (path[0]) {
+		_cleanup_free_ char *text = NULL;
+		r = netconf_render(b->format, plan, &text);
+		if (r < 0)
+			return r;
+		fprintf(out, "file: %s (mode %04o)\n%s", path, (unsigned)b->mode, text);
+	} else {
+		fprintf(out, "file: none\n");
+	}
+	if (b->uses_netlink && plan->dhcp) {
+		/* As netconf_nl_apply() answers: DHCP needs a client, a manager's job. */
+		fprintf(out, "refused: %s cannot start a DHCP client\n", b->name);
+		return -EOPNOTSUPP;
+	}
+	if (b->uses_netlink)
+		fprintf(out, "live: addresses and default routes set over netlink\n");
+	return 0;
 }

@@ -10,18 +10,18 @@
 
 #include "kvp_codec.h"
 
-enum netconf_backend {
-	NETCONF_AUTO,
-	NETCONF_NETWORKMANAGER,
-	NETCONF_NETWORKD,
-	NETCONF_NETPLAN,
-	NETCONF_IFCFG,
-	NETCONF_NETLINK,
-	NETCONF_SCRIPT,
-};
+#include <stddef.h>
+#include <stdio.h>
+
+/* A backend: one descriptor each, netconf_backend.h. */
+struct netconf_backend;
+
+/* Every backend, NULL-terminated, in the order auto tries them. */
+extern const struct netconf_backend *const netconf_backends[];
 
 struct netconf_options {
-	enum netconf_backend backend;
+	/* NULL: auto (detect the manager of the interface). */
+	const struct netconf_backend *backend;
 	/* Prefixes every configuration path written; default "/". */
 	const char *config_root;
 	/* The /run directory, read for detection; default "/run". */
@@ -39,11 +39,19 @@ struct netconf_options {
 	/* Called at least once a second while applying (e.g. WATCHDOG=1); may be NULL. */
 	void (*keepalive)(void *userdata);
 	void *userdata;
+	/* If set: a sentence for the log (backend chosen and why, or why it refused). */
+	char *why;
+	size_t why_size;
 };
 
-/* "auto", "networkmanager", …, "script" → the enum. Returns 0 or -EINVAL. */
-int netconf_backend_from_string(const char *s, enum netconf_backend *ret);
-const char *netconf_backend_to_string(enum netconf_backend b);
+/* "auto" (→ NULL), or a backend's name. Returns 0 or -EINVAL. */
+int netconf_backend_from_string(const char *s, const struct netconf_backend **ret);
+/* NULL → "auto". */
+const char *netconf_backend_to_string(const struct netconf_backend *b);
+/* How auto recognises the backend's manager (NULL: auto never picks it). */
+const char *netconf_backend_detect_doc(const struct netconf_backend *b);
+/* The i-th value kvp.ifconfig_backend accepts ("auto" first), NULL past the end. */
+const char *netconf_backend_value(size_t i);
 
 /*
  * Returns 0, -EINVAL for a bad token (ret_bad_token, if set, points to a
@@ -53,5 +61,14 @@ const char *netconf_backend_to_string(enum netconf_backend b);
  */
 int netconf_set_ip_info(const struct netconf_options *opts, const struct kvp_ip_request *req,
 			const char **ret_bad_token);
+
+/*
+ * What SET_IP_INFO would do, changing nothing: the interface (name or
+ * device GUID), the backend chosen and why, and each file it would write
+ * with its content, printed to out. Returns 0, -EINVAL (bad token, as
+ * above), -ENODEV, or the error the request would get.
+ */
+int netconf_dry_run(const struct netconf_options *opts, const char *ifname_or_guid,
+		    const struct kvp_ip_request *req, FILE *out, const char **ret_bad_token);
 
 #endif

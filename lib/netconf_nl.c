@@ -8,6 +8,7 @@
 #include "netconf_nl.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netlink/errno.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "netconf_backend.h"
 
 static void sockp(struct nl_sock **s)
 {
@@ -417,3 +419,19 @@ int netconf_nl_is_up(const char *ifname, const struct netconf_plan *plan)
 		return 0;
 	return 1;
 }
+
+static int netlink_detect(const struct netconf_options *o, const char *ifname, char *why, size_t n)
+{
+	(void)o;
+	(void)ifname;
+	snprintf(why, n, "no network manager was found; live over netlink, not persistent");
+	return 1;
+}
+
+/* Live only: nothing survives a reboot. Always matches, so auto tries it last. */
+const struct netconf_backend netconf_backend_netlink = {
+	.name = "netlink",
+	.detect_doc = "always (the last resort: live only, nothing persistent)",
+	.detect = netlink_detect,
+	.uses_netlink = true,
+};

@@ -414,6 +414,83 @@ static void render_upstream_ifcfg(FILE *f, const struct netconf_plan *p)
 	}
 }
 
+/*
+ * ifupdown (interfaces(5)): one stanza per address, as interfaces(5)
+ * allows several for one interface, since one stanza carries one address.
+ * The first gateway of a family is that family's first static stanza's
+ * gateway (with the shared metric); the others, and those of a DHCP
+ * family, are "up" routes in the last stanza, when every address is
+ * there. DNS servers go to dns-nameservers, which only resolvconf reads.
+ * Every value was parsed as an address: nothing here reaches the shell
+ * that runs "up" lines unchecked.
+ */
+static void render_ifupdown(FILE *f, const struct netconf_plan *p)
+{
+	char a[INET6_ADDRSTRLEN];
+	size_t k = 0;
+	bool first_gw_done[2] = { false, false };
+
+	fprintf(f, "# " HEADER "\n");
+	fprintf(f, "# Read only if /etc/network/interfaces sources /etc/network/interfaces.d.\n");
+	fprintf(f, "auto %s\n", p->ifname);
+	for (int pass = 0; pass < 2; pass++) {
+		int family = pass == 0 ? AF_INET : AF_INET6;
+		const char *fam = pass == 0 ? "inet" : "inet6";
+		bool first = true;
+
+		if (family == AF_INET && p->dhcp) {
+			fprintf(f, "\niface %s inet dhcp\n", p->ifname);
+			first = false;
+			k++;
+			if (k == 1 && p->n_dns) {
+				fprintf(f, "\tdns-nameservers");
+				for (size_t i = 0; i < p->n_dns; i++) {
+					netconf_ip_format(&p->dns[i], false, a);
+					fprintf(f, " %s", a);
+				}
+				fputc('\n', f);
+			}
+		}
+		for (size_t i = 0; i < p->n_addrs; i++) {
+			if (p->addrs[i].family != family)
+				continue;
+			k++;
+			netconf_ip_format(&p->addrs[i], false, a);
+			fprintf(f, "\niface %s %s static\n\taddress %s/%u\n", p->ifname, fam, a,
+				p->addrs[i].prefix);
+			if (first) {
+				const struct netconf_ip *gw =
+					first_of(p->gateways, p->n_gateways, family);
+				if (gw) {
+					netconf_ip_format(gw, false, a);
+					fprintf(f, "\tgateway %s\n\tmetric %u\n", a,
+						NETCONF_GATEWAY_METRIC);
+					first_gw_done[pass] = true;
+				}
+			}
+			first = false;
+			if (k == 1 && p->n_dns) {
+				fprintf(f, "\tdns-nameservers");
+				for (size_t j = 0; j < p->n_dns; j++) {
+					netconf_ip_format(&p->dns[j], false, a);
+					fprintf(f, " %s", a);
+				}
+				fputc('\n', f);
+			}
+		}
+	}
+	/* The remaining gateways, in the last stanza written above. */
+	for (size_t i = 0; i < p->n_gateways; i++) {
+		int pass = p->gateways[i].family == AF_INET ? 0 : 1;
+		if (first_gw_done[pass] &&
+		    &p->gateways[i] == first_of(p->gateways, p->n_gateways, p->gateways[i].family))
+			continue;
+		netconf_ip_format(&p->gateways[i], false, a);
+		fprintf(f, "\tup ip -%c route add default via %s metric %u dev %s onlink\n",
+			pass == 0 ? '4' : '6', a, netconf_gateway_metric(p, i), p->ifname);
+	}
+}
+
 typedef void (*render_fn)(FILE *f, const struct netconf_plan *p);
 
 static const render_fn renderers[_NETCONF_FORMAT_MAX] = {
@@ -421,6 +498,7 @@ static const render_fn renderers[_NETCONF_FORMAT_MAX] = {
 	[NETCONF_FORMAT_NETWORKD] = render_networkd,
 	[NETCONF_FORMAT_NETPLAN] = render_netplan,
 	[NETCONF_FORMAT_IFCFG] = render_ifcfg,
+	[NETCONF_FORMAT_IFUPDOWN] = render_ifupdown,
 	[NETCONF_FORMAT_UPSTREAM_IFCFG] = render_upstream_ifcfg,
 	[NETCONF_FORMAT_UPSTREAM_KEYFILE] = render_upstream_keyfile,
 };

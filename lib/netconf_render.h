@@ -62,6 +62,7 @@ enum netconf_format {
 	NETCONF_FORMAT_NETWORKD,	 /* 10-hvguest-<if>.network */
 	NETCONF_FORMAT_NETPLAN,		 /* 90-hvguest-<if>.yaml */
 	NETCONF_FORMAT_IFCFG,		 /* ifcfg-<if>, initscripts' keys */
+	NETCONF_FORMAT_IFUPDOWN,	 /* interfaces.d/hvguest-<if>, interfaces(5) stanzas */
 	NETCONF_FORMAT_UPSTREAM_IFCFG,	 /* argv[1] of hv_set_ifconfig (section 2.8) */
 	NETCONF_FORMAT_UPSTREAM_KEYFILE, /* argv[2] of hv_set_ifconfig (section 2.8) */
 	_NETCONF_FORMAT_MAX,

@@ -169,16 +169,18 @@ static int op_set_ip_info(struct kvpd *ctx, const struct kvp_request *req, struc
 		.keepalive = set_ip_keepalive,
 	};
 	const char *bad = NULL;
+	char why[512] = "";
 	int r;
 
+	opts.why = why;
+	opts.why_size = sizeof(why);
+	/* The configuration was checked against the table when it was loaded. */
 	r = netconf_backend_from_string(ctx->config.kvp_ifconfig_backend, &opts.backend);
 	if (r < 0)
-		return log_error_errno(
-			-EIO,
-			"SET_IP_INFO: kvp.ifconfig_backend=\"%s\" is not one of "
-			"auto, networkmanager, networkd, netplan, ifcfg, netlink, script; "
-			"answering failure",
-			ctx->config.kvp_ifconfig_backend);
+		return log_error_errno(-EIO,
+				       "SET_IP_INFO: kvp.ifconfig_backend=\"%s\" is not a backend; "
+				       "answering failure",
+				       ctx->config.kvp_ifconfig_backend);
 	r = netconf_set_ip_info(&opts, &req->ip, &bad);
 	if (r == -EINVAL)
 		return log_warning_errno(r,
@@ -190,11 +192,11 @@ static int op_set_ip_info(struct kvpd *ctx, const struct kvp_request *req, struc
 					 req->ip.adapter_id);
 	if (r < 0)
 		return log_error_errno(r,
-				       "SET_IP_INFO for adapter \"%s\" (backend %s) failed, "
+				       "SET_IP_INFO for adapter \"%s\" failed (%s), "
 				       "previous configuration restored: %m",
-				       req->ip.adapter_id, ctx->config.kvp_ifconfig_backend);
-	log_info("SET_IP_INFO for adapter \"%s\": applied (addresses \"%s\", DHCP %s)",
-		 req->ip.adapter_id, req->ip.ip_addr, req->ip.dhcp_enabled ? "on" : "off");
+				       req->ip.adapter_id, why);
+	log_info("SET_IP_INFO for adapter \"%s\": applied (addresses \"%s\", DHCP %s; %s)",
+		 req->ip.adapter_id, req->ip.ip_addr, req->ip.dhcp_enabled ? "on" : "off", why);
 	kvp_encode_status(reply, HV_S_OK);
 	return 0;
 }

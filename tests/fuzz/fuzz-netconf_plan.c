@@ -6,6 +6,9 @@
  * crash; a refusal names a NUL-terminated token; an accepted plan renders
  * in every format, and no rendered line carries a control character
  * (nothing from the host may start a new key or section in a file).
+ * ifupdown's file is also run in part by a shell ("up" lines): those hold
+ * only address characters besides the fixed words, and it has one stanza
+ * per address plus one for DHCP.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,6 +29,24 @@ static void field(const uint8_t **p, const uint8_t *end, char *out, size_t max)
 	if (*p < end)
 		(*p)++;
 	out[n] = '\0';
+}
+
+static void check_ifupdown(const char *text, const struct netconf_plan *p)
+{
+	size_t stanzas = 0;
+
+	for (const char *line = text; *line;) {
+		size_t len = strcspn(line, "\n");
+		if (strncmp(line, "iface ", 6) == 0)
+			stanzas++;
+		if (strncmp(line, "\tup ", 4) == 0)
+			for (size_t i = 4; i < len; i++)
+				if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789:.- ", line[i]))
+					abort();
+		line += len + (line[len] == '\n');
+	}
+	if (stanzas != p->n_addrs + (p->dhcp ? 1 : 0))
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -52,9 +73,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char *text = NULL;
 		if (netconf_render((enum netconf_format)f, &plan, &text) != 0)
 			abort();
+		/* A tab only as the indent of an interfaces(5) option line. */
 		for (const char *c = text; *c; c++)
-			if ((unsigned char)*c < 0x20 && *c != '\n')
+			if ((unsigned char)*c < 0x20 && *c != '\n' &&
+			    !(*c == '\t' && c > text && c[-1] == '\n'))
 				abort();
+		if (f == NETCONF_FORMAT_IFUPDOWN)
+			check_ifupdown(text, &plan);
 		free(text);
 	}
 	return 0;

@@ -130,6 +130,31 @@ for o in --config --option --debug --no-daemon --check-config --dump-config --ve
 done
 "$BIN" --version | grep -q '^hypervkvpd (hvguest) ' || bad "--version output"
 
+# kvp.ifconfig_backend takes its values from the backend table: an unknown
+# one is refused at parse time with file:line and the list, and every
+# value on that list is documented in hvguest.conf(5), hypervkvpd(8), the
+# sample file and --help.
+printf '[kvp]\n\nifconfig_backend = wicked\n' >"$tmp/bad.conf"
+"$BIN" --check-config -c "$tmp/bad.conf" >/dev/null 2>"$tmp/err"
+rc=$?
+[ $rc -eq 2 ] || bad "unknown backend: exit $rc, expected 2"
+grep -q "bad.conf:3: \[kvp\] ifconfig_backend: not one of: auto, " "$tmp/err" ||
+	bad "unknown backend message: $(cat "$tmp/err")"
+backends=$(sed -n 's/.*not one of: \(.*\): "wicked".*/\1/p' "$tmp/err" | tr -d ,)
+[ -n "$backends" ] || bad "no backend list in: $(cat "$tmp/err")"
+KVPD_MAN=$SRC/man/hypervkvpd.8.in
+for b in $backends; do
+	awk '/^\.It Cm ifconfig_backend/ { on = 1; next } on && /^\.It Cm/ { exit } on' "$MAN" |
+		grep -qx "\.Li $b[ ,]*[.,]*" || bad "hvguest.conf(5) does not list backend $b"
+	grep -q "^\.Li $b\( ,\)*\$" "$KVPD_MAN" || bad "hypervkvpd(8) does not list backend $b"
+	grep -A8 'How SET_IP_INFO' "$CONF" | grep -Eq "[ (]$b([,) ]|\$)" ||
+		bad "conf/hvguest.conf does not list backend $b"
+	[ "$b" = auto ] || "$BIN" --help | tr -d '\n' | grep -q "them:.* $b[,( .]" ||
+		bad "--help does not list backend $b"
+	"$BIN" --check-config -c /dev/null -o "kvp.ifconfig_backend=$b" >/dev/null 2>&1 ||
+		bad "backend $b is refused"
+done
+
 # The man page, with paths substituted as the Makefile does.
 if command -v mandoc >/dev/null 2>&1; then
 	sed -e 's|@SYSCONFDIR@|/etc|g' -e 's|@LOCALSTATEDIR@|/var|g' \

@@ -19,6 +19,7 @@
 
 #include "macro.h"
 #include "netconf.h"
+#include "netconf_backend.h"
 #include "netconf_render.h"
 #include "unit.h"
 
@@ -149,14 +150,23 @@ static void test_too_many(void)
 
 static void test_backend_names(void)
 {
+	/* The names users have in their configuration keep working. */
 	static const char *const names[] = { "auto",  "networkmanager", "networkd", "netplan",
-					     "ifcfg", "netlink",        "script" };
-	enum netconf_backend b;
+					     "ifcfg", "netlink",        "script",   "ifupdown" };
+	const struct netconf_backend *b;
+	size_t n = 0;
 
 	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
 		CU_ASSERT(netconf_backend_from_string(names[i], &b) == 0);
 		CU_ASSERT_STRING_EQUAL(netconf_backend_to_string(b), names[i]);
 	}
+	/* The values the configuration accepts are "auto" and the table, each once. */
+	for (const char *v; (v = netconf_backend_value(n)); n++) {
+		CU_ASSERT(netconf_backend_from_string(v, &b) == 0);
+		for (size_t k = 0; k < n; k++)
+			CU_ASSERT(strcmp(netconf_backend_value(k), v) != 0);
+	}
+	CU_ASSERT(n == ELEMENTSOF(names));
 	CU_ASSERT(netconf_backend_from_string("NetworkManager", &b) == -EINVAL);
 	CU_ASSERT(netconf_backend_from_string("", &b) == -EINVAL);
 	CU_ASSERT(netconf_backend_from_string(NULL, &b) == -EINVAL);
@@ -169,6 +179,7 @@ static const char *const format_files[_NETCONF_FORMAT_MAX] = {
 	[NETCONF_FORMAT_NETWORKD] = "network",
 	[NETCONF_FORMAT_NETPLAN] = "yaml",
 	[NETCONF_FORMAT_IFCFG] = "ifcfg",
+	[NETCONF_FORMAT_IFUPDOWN] = "interfaces",
 	[NETCONF_FORMAT_UPSTREAM_IFCFG] = "upstream-ifcfg",
 	[NETCONF_FORMAT_UPSTREAM_KEYFILE] = "upstream-nmconnection",
 };
@@ -275,7 +286,7 @@ static void fake_command(const struct tree *t, const char *name, int rc)
 	spew(path, text, 0755);
 }
 
-static struct netconf_options tree_options(const struct tree *t, enum netconf_backend b,
+static struct netconf_options tree_options(const struct tree *t, const struct netconf_backend *b,
 					   char **dirs)
 {
 	dirs[0] = (char *)t->bin;
@@ -315,7 +326,7 @@ static void test_guid_lookup(void)
 	const char *bad = NULL;
 
 	tree_make(&t);
-	struct netconf_options o = tree_options(&t, NETCONF_SCRIPT, dirs);
+	struct netconf_options o = tree_options(&t, &netconf_backend_script, dirs);
 	fake_command(&t, "hv_set_ifconfig", 0);
 
 	req_fill(&req, 0, "192.0.2.10", "24", "", "");
@@ -340,7 +351,7 @@ static void test_script_backend(void)
 	const char *bad = NULL;
 
 	tree_make(&t);
-	struct netconf_options o = tree_options(&t, NETCONF_SCRIPT, dirs);
+	struct netconf_options o = tree_options(&t, &netconf_backend_script, dirs);
 	fake_command(&t, "hv_set_ifconfig", 0);
 	req_fill(&req, 0, "192.0.2.10;2001:db8::10", "255.255.255.0;64", "192.0.2.1", "198.51.100.53");
 	CU_ASSERT_FATAL(netconf_set_ip_info(&o, &req, &bad) == 0);
@@ -371,7 +382,7 @@ static void test_bad_token_changes_nothing(void)
 	/* NetworkManager "runs": the backend auto picks. */
 	snprintf(path, sizeof(path), "%s/NetworkManager", t.run);
 	mkdir(path, 0755);
-	struct netconf_options o = tree_options(&t, NETCONF_AUTO, dirs);
+	struct netconf_options o = tree_options(&t, NULL, dirs);
 	fake_command(&t, "nmcli", 0);
 
 	req_fill(&req, 0, "192.0.2.10;192.0.2.999", "24;24", "", "");
@@ -412,7 +423,7 @@ static void test_rollback_restores_file(void)
 	snprintf(path, sizeof(path), "%s/hvguest-hvtest9.nmconnection", dir);
 	spew(path, "# the previous profile\n", 0600);
 
-	struct netconf_options o = tree_options(&t, NETCONF_AUTO, dirs);
+	struct netconf_options o = tree_options(&t, NULL, dirs);
 	unsigned alive = 0;
 	o.apply_timeout_ms = 300;
 	o.keepalive = count_keepalive;
@@ -437,6 +448,191 @@ static void test_rollback_restores_file(void)
 	tree_remove(&t);
 }
 
+/* ---- ifupdown ---- */
+
+static void ifu_files(const struct tree *t, const char *interfaces, const char *extra_name,
+		      const char *extra)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/etc", t->config);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/etc/network", t->config);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/etc/network/interfaces.d", t->config);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/etc/network/interfaces", t->config);
+	spew(path, interfaces, 0644);
+	if (extra_name) {
+		snprintf(path, sizeof(path), "%s/etc/network/interfaces.d/%s", t->config, extra_name);
+		spew(path, extra, 0644);
+	}
+}
+
+/* What --dry-run-ip prints, for the sample request. */
+static char *dry_run(const struct netconf_options *o, const char *what, int *ret)
+{
+	struct kvp_ip_request req;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	req_fill(&req, 0, "192.0.2.10", "24", "192.0.2.1", "192.0.2.53");
+	*ret = netconf_dry_run(o, what, &req, f, NULL);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * ifupdown comes before NetworkManager when a file ifupdown reads names
+ * the interface (through "source"), or its state lists it; not otherwise.
+ */
+static void test_ifupdown_detect(void)
+{
+	struct tree t;
+	char *dirs[2], path[512];
+	int r;
+
+	tree_make(&t);
+	snprintf(path, sizeof(path), "%s/NetworkManager", t.run);
+	mkdir(path, 0755);
+	ifu_files(&t, "source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n",
+		  "eth", "# the NIC\nallow-hotplug hvtest9\n");
+	struct netconf_options o = tree_options(&t, NULL, dirs);
+
+	_cleanup_free_ char *out = dry_run(&o, "hvtest9", &r);
+	CU_ASSERT(r == 0);
+	CU_ASSERT(out && strstr(out, "backend: ifupdown\n"));
+	CU_ASSERT(out && strstr(out, "/etc/network/interfaces.d/eth:2 names hvtest9"));
+	snprintf(path, sizeof(path), "file: %s/etc/network/interfaces.d/hvguest-hvtest9 (mode 0644)\n",
+		 t.config);
+	CU_ASSERT(out && strstr(out, path));
+	CU_ASSERT(out && strstr(out, "iface hvtest9 inet static\n\taddress 192.0.2.10/24\n"));
+	/* The same by device GUID. */
+	_cleanup_free_ char *out2 = dry_run(&o, GUID, &r);
+	CU_ASSERT(r == 0 && out2 && strcmp(out, out2) == 0);
+
+	/* Not named anywhere: NetworkManager, the next in the table. */
+	snprintf(path, sizeof(path), "%s/etc/network/interfaces.d/eth", t.config);
+	unlink(path);
+	_cleanup_free_ char *out3 = dry_run(&o, "hvtest9", &r);
+	CU_ASSERT(r == 0 && out3 && strstr(out3, "backend: networkmanager\n"));
+	/* ifupdown brought it up (ifquery --state would list it). */
+	snprintf(path, sizeof(path), "%s/network", t.run);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/network/ifstate.hvtest9", t.run);
+	spew(path, "hvtest9\n", 0644);
+	_cleanup_free_ char *out4 = dry_run(&o, "hvtest9", &r);
+	CU_ASSERT(r == 0 && out4 && strstr(out4, "backend: ifupdown\n"));
+	CU_ASSERT(count_entries(path) < 0); /* a file, and nothing else was written: */
+	snprintf(path, sizeof(path), "%s/etc/network/interfaces.d", t.config);
+	CU_ASSERT(count_entries(path) == 0);
+	CU_ASSERT(access(t.log, F_OK) < 0);
+	tree_remove(&t);
+}
+
+/* The admin's files are never edited: no source of interfaces.d, or their own stanza. */
+static void test_ifupdown_refuses(void)
+{
+	struct tree t;
+	char *dirs[2], path[512], why[512];
+	struct kvp_ip_request req;
+	const char *bad = NULL;
+	int r;
+
+	tree_make(&t);
+	ifu_files(&t, "auto hvtest9\niface hvtest9 inet6 auto\n", NULL, NULL);
+	struct netconf_options o = tree_options(&t, NULL, dirs);
+	o.why = why;
+	o.why_size = sizeof(why);
+	fake_command(&t, "ifup", 0);
+	fake_command(&t, "ifdown", 0);
+	req_fill(&req, 0, "192.0.2.10", "24", "", "");
+
+	r = netconf_set_ip_info(&o, &req, &bad);
+	CU_ASSERT(r == -EOPNOTSUPP);
+	CU_ASSERT(strstr(why, "does not source /etc/network/interfaces.d") != NULL);
+	_cleanup_free_ char *out = dry_run(&o, "hvtest9", &r);
+	CU_ASSERT(r == -EOPNOTSUPP && out && strstr(out, "refused: ifupdown: "));
+
+	/* Sourced, but the admin's own stanza for the interface (line 3) is there. */
+	ifu_files(&t, "source-directory interfaces.d\nauto hvtest9\niface hvtest9 inet dhcp\n", NULL,
+		  NULL);
+	r = netconf_set_ip_info(&o, &req, &bad);
+	CU_ASSERT(r == -EEXIST);
+	CU_ASSERT(strstr(why, "/etc/network/interfaces:3 configures hvtest9") != NULL);
+
+	snprintf(path, sizeof(path), "%s/etc/network/interfaces.d", t.config);
+	CU_ASSERT(count_entries(path) == 0);
+	CU_ASSERT(access(t.log, F_OK) < 0);
+	tree_remove(&t);
+}
+
+/*
+ * ifdown with the old file, the new file, ifup; the interface does not
+ * come up (it does not exist here): ifdown, the old file back, ifup.
+ */
+static void test_ifupdown_rollback(void)
+{
+	struct tree t;
+	char *dirs[2], path[512], want[2048], why[512];
+	struct kvp_ip_request req;
+	const char *bad = NULL;
+
+	tree_make(&t);
+	ifu_files(&t, "source-directory /etc/network/interfaces.d/\n", "hvguest-hvtest9",
+		  "# the previous injection\nauto hvtest9\n");
+	struct netconf_options o = tree_options(&t, NULL, dirs);
+	o.why = why;
+	o.why_size = sizeof(why);
+	o.apply_timeout_ms = 300;
+	fake_command(&t, "ifup", 0);
+	fake_command(&t, "ifdown", 0);
+	req_fill(&req, 0, "192.0.2.10", "24", "192.0.2.1", "");
+
+	int r = netconf_set_ip_info(&o, &req, &bad);
+	CU_ASSERT(r == -EIO || r == -ETIMEDOUT);
+	CU_ASSERT(strstr(why, "backend ifupdown: ") == why);
+	snprintf(path, sizeof(path), "%s/etc/network/interfaces.d/hvguest-hvtest9", t.config);
+	_cleanup_free_ char *text = slurp(path);
+	CU_ASSERT(text && strcmp(text, "# the previous injection\nauto hvtest9\n") == 0);
+	snprintf(want, sizeof(want), "%s/ifdown hvtest9\n%s/ifup hvtest9\n%s/ifdown hvtest9\n%s/ifup hvtest9\n",
+		 t.bin, t.bin, t.bin, t.bin);
+	_cleanup_free_ char *log = slurp(t.log);
+	CU_ASSERT(log && strcmp(log, want) == 0);
+	if (log && strcmp(log, want) != 0)
+		printf("\n  commands run:\n%s", log);
+	snprintf(path, sizeof(path), "%s/etc/network/interfaces.d", t.config);
+	CU_ASSERT(count_entries(path) == 1);
+	tree_remove(&t);
+}
+
+/* No manager at all: netlink, live only; and it cannot do DHCP, as the real apply says. */
+static void test_dry_run_netlink(void)
+{
+	struct tree t;
+	char *dirs[2];
+	struct kvp_ip_request req;
+	char *buf = NULL;
+	size_t size = 0;
+	int r;
+
+	tree_make(&t);
+	struct netconf_options o = tree_options(&t, NULL, dirs);
+	_cleanup_free_ char *out = dry_run(&o, "hvtest9", &r);
+	CU_ASSERT(r == 0 && out && strstr(out, "backend: netlink\nreason: no network manager"));
+	CU_ASSERT(out && strstr(out, "file: none\n"));
+
+	FILE *f = open_memstream(&buf, &size);
+	req_fill(&req, 1, "", "", "", "");
+	r = netconf_dry_run(&o, "hvtest9", &req, f, NULL);
+	fclose(f);
+	CU_ASSERT(r == -EOPNOTSUPP && buf && strstr(buf, "refused: netlink cannot start a DHCP"));
+	free(buf);
+	CU_ASSERT(netconf_dry_run(&o, "nosuch0", &req, stdout, NULL) == -ENODEV);
+	CU_ASSERT(count_entries(t.config) == 0);
+	tree_remove(&t);
+}
+
 static const struct unit_test tests[] = {
 	{ "plan_cases", test_plan_cases },
 	{ "plan_values", test_plan_values },
@@ -447,6 +643,10 @@ static const struct unit_test tests[] = {
 	{ "script_backend", test_script_backend },
 	{ "bad_token_changes_nothing", test_bad_token_changes_nothing },
 	{ "rollback_restores_file", test_rollback_restores_file },
+	{ "ifupdown_detect", test_ifupdown_detect },
+	{ "ifupdown_refuses", test_ifupdown_refuses },
+	{ "ifupdown_rollback", test_ifupdown_rollback },
+	{ "dry_run_netlink", test_dry_run_netlink },
 };
 
 UNIT_MAIN("netconf", tests)
