@@ -124,10 +124,17 @@ int fsfreeze_backing_sysfs(void *userdata, const struct mount_entry *m, struct f
 
 /* ---- the set ---- */
 
+static void pool_stop(struct fsfreeze_pool *p);
+
 void fsfreeze_set_done(struct fsfreeze_set *s)
 {
 	if (!s)
 		return;
+	if (s->pool) {
+		pool_stop(s->pool);
+		free(s->pool);
+		s->pool = NULL;
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		safe_close(s->targets[i].fd);
 		free(s->targets[i].path);
@@ -254,7 +261,7 @@ int fsfreeze_sync(struct fsfreeze_set *s)
  */
 enum level_op { OP_FREEZE, OP_THAW, OP_THAW_ALL };
 
-struct level_pool {
+struct fsfreeze_pool {
 	pthread_t threads[FSFREEZE_THREADS_MAX - 1];
 	size_t n_threads;
 	pthread_mutex_t lock;
@@ -288,7 +295,7 @@ static void do_one(struct fsfreeze_target *tg, enum level_op op)
 	}
 }
 
-static void work_level(struct level_pool *p)
+static void work_level(struct fsfreeze_pool *p)
 {
 	for (;;) {
 		size_t i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
@@ -300,7 +307,7 @@ static void work_level(struct level_pool *p)
 
 static void *pool_worker(void *arg)
 {
-	struct level_pool *p = arg;
+	struct fsfreeze_pool *p = arg;
 	unsigned long seen = 0;
 
 	for (;;) {
@@ -322,12 +329,12 @@ static void *pool_worker(void *arg)
 }
 
 /* Workers for the widest level of s, one fewer than its targets (we are one). */
-static void pool_start(struct level_pool *p, struct fsfreeze_set *s)
+static void pool_start(struct fsfreeze_pool *p, struct fsfreeze_set *s)
 {
 	size_t widest = 0;
 	pthread_attr_t attr;
 
-	*p = (struct level_pool){ .targets = s->targets };
+	*p = (struct fsfreeze_pool){ .targets = s->targets };
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->go, NULL);
 	pthread_cond_init(&p->done, NULL);
@@ -345,7 +352,7 @@ static void pool_start(struct level_pool *p, struct fsfreeze_set *s)
 	pthread_attr_destroy(&attr);
 }
 
-static void pool_stop(struct level_pool *p)
+static void pool_stop(struct fsfreeze_pool *p)
 {
 	pthread_mutex_lock(&p->lock);
 	p->quit = true;
@@ -359,7 +366,7 @@ static void pool_stop(struct level_pool *p)
 }
 
 /* Run op on targets [lo, hi) at once; returns when every one is done. */
-static void pool_run(struct level_pool *p, size_t lo, size_t hi, enum level_op op)
+static void pool_run(struct fsfreeze_pool *p, size_t lo, size_t hi, enum level_op op)
 {
 	if (p->n_threads == 0 || hi - lo < 2) {
 		for (size_t i = lo; i < hi; i++)
@@ -399,7 +406,8 @@ static size_t level_start(const struct fsfreeze_set *s, size_t j)
 	return i;
 }
 
-static int thaw_levels(struct level_pool *p, struct fsfreeze_set *s, bool all, size_t *ret_failed)
+static int thaw_levels(struct fsfreeze_pool *p, struct fsfreeze_set *s, bool all,
+		       size_t *ret_failed)
 {
 	int first = 0;
 
@@ -418,13 +426,21 @@ static int thaw_levels(struct level_pool *p, struct fsfreeze_set *s, bool all, s
 
 int fsfreeze_freeze(struct fsfreeze_set *s, size_t *ret_failed)
 {
-	struct level_pool p;
+	/* Kept for the thaw; without memory, a pool of our own for this call. */
+	struct fsfreeze_pool local, *p = calloc(1, sizeof(*p));
 	int r = 0;
 
-	pool_start(&p, s);
+	if (!p)
+		p = &local;
+	if (s->pool) { /* a previous freeze's, not thawed: not ours to reuse */
+		pool_stop(s->pool);
+		free(s->pool);
+		s->pool = NULL;
+	}
+	pool_start(p, s);
 	for (size_t i = 0, j; i < s->n && r == 0; i = j) {
 		j = level_end(s, i);
-		pool_run(&p, i, j, OP_FREEZE);
+		pool_run(p, i, j, OP_FREEZE);
 		for (size_t k = i; k < j && r == 0; k++)
 			if (s->targets[k].err < 0) {
 				r = s->targets[k].err;
@@ -433,19 +449,32 @@ int fsfreeze_freeze(struct fsfreeze_set *s, size_t *ret_failed)
 	}
 	if (r < 0) {
 		size_t ignored;
-		(void)thaw_levels(&p, s, false, &ignored);
+		(void)thaw_levels(p, s, false, &ignored);
 	}
-	pool_stop(&p);
+	if (r == 0 && p != &local) {
+		s->pool = p;
+		return 0;
+	}
+	pool_stop(p);
+	if (p != &local)
+		free(p);
 	return r;
 }
 
 int fsfreeze_thaw(struct fsfreeze_set *s, bool all, size_t *ret_failed)
 {
-	struct level_pool p;
+	struct fsfreeze_pool local, *p = s->pool;
 
-	pool_start(&p, s);
-	int r = thaw_levels(&p, s, all, ret_failed);
-	pool_stop(&p);
+	if (!p) {
+		p = &local;
+		pool_start(p, s);
+	}
+	int r = thaw_levels(p, s, all, ret_failed);
+	/* The freeze is over: its threads too. */
+	pool_stop(p);
+	if (p != &local)
+		free(p);
+	s->pool = NULL;
 	return r;
 }
 

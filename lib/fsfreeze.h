@@ -105,9 +105,13 @@ struct fsfreeze_target {
 	int err;     /* internal: the last FIFREEZE/FITHAW's result */
 };
 
+struct fsfreeze_pool;
+
 struct fsfreeze_set {
 	struct fsfreeze_target *targets; /* in freeze order */
 	size_t n;
+	/* internal: the threads of a freeze, kept (idle) until its thaw */
+	struct fsfreeze_pool *pool;
 };
 
 /* Copy the targets of a plan, in order. Returns 0 or -ENOMEM. */
@@ -137,7 +141,9 @@ int fsfreeze_sync(struct fsfreeze_set *s);
  * waited for, everything frozen is thawed in reverse level order,
  * *ret_failed names the (first, in set order) target that failed, and its
  * FIFREEZE error is returned. No I/O but the ioctls; no allocation once
- * the first FIFREEZE is issued.
+ * the first FIFREEZE is issued. After a success the threads wait, idle,
+ * for fsfreeze_thaw() (or fsfreeze_set_done()), so that the thaw starts
+ * at once and allocates nothing either.
  */
 #define FSFREEZE_THREADS_MAX 16
 int fsfreeze_freeze(struct fsfreeze_set *s, size_t *ret_failed);
