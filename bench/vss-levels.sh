@@ -11,7 +11,7 @@
 # the gap less the time it waited for a CPU): on a shared machine the plain
 # longest gap is as often a moment without a CPU as the freeze (a writer
 # alone shows 20-30 ms gaps under load); that gap is printed too.
-# Medians of BENCH_VSS_REPEAT runs (default 3), responders alternating:
+# Medians of BENCH_VSS_REPEAT runs (default 5), responders alternating:
 #   hypervvssd  syncfs of every target at once, then FIFREEZE of each
 #               dependency level at once (here: one level)
 #   upstream    upstream hv_vss_daemon's algorithm (bench/vss-upstream.c):
@@ -25,7 +25,7 @@ HVGUEST_SRC=${HVGUEST_SRC:-$(pwd)}
 BUILD=${BUILD:-build}
 HVGUEST_BUILD=$(cd "$BUILD" && pwd) || exit 1
 export HVGUEST_SRC HVGUEST_BUILD
-REPEAT=${BENCH_VSS_REPEAT:-3}
+REPEAT=${BENCH_VSS_REPEAT:-5}
 DIRTY_MB=${BENCH_VSS_LEVELS_DIRTY_MB:-32}
 COUNTS=${BENCH_VSS_LEVELS_COUNTS:-1 2 4 8}
 WRITE_S=${BENCH_VSS_LEVELS_SECONDS:-2.5}
