@@ -40,6 +40,12 @@ hv_skip() { echo "vss levels: skipped ($*)"; exit 0; }
 vss_need_root "$@"
 vss_setup
 vss_copy_prog "$HVGUEST_BUILD/bench/vss-upstream" /bin/vss-upstream
+# BENCH_VSS_BEFORE=PATH: another hypervvssd binary (an older build) as a
+# third responder, "before", to measure a change in the same run.
+if [ -n "${BENCH_VSS_BEFORE:-}" ]; then
+	vss_copy_prog "$BENCH_VSS_BEFORE" /bin/hypervvssd-before
+	BENCH_VSS_LEVELS_RESPONDERS=${BENCH_VSS_LEVELS_RESPONDERS:-upstream before hypervvssd}
+fi
 max=0
 for n in $COUNTS; do [ "$n" -gt "$max" ] && max=$n; done
 vss_image w ext4 64
@@ -68,6 +74,10 @@ one_run() { # responder count -> "blocked_ms gap_ms"
 	hypervvssd) vssd_start "$mounts" ;;
 	upstream) chroot "$R" /bin/vss-upstream /run/vss.sock $mounts >>"$T/vssd.log" 2>&1 &
 		VSSD_PID=$! ;;
+	before) chroot "$R" /bin/hypervvssd-before -c /dev/null -o vss.device=/run/vss.sock \
+			-o "vss.include=$mounts" -o vss.state_dir=/run/hvguest -o vss.hooks_dir=/hooks \
+			>>"$T/vssd.log" 2>&1 &
+		VSSD_PID=$! ;;
 	esac
 	wait "$HOSTSIM_PID" || { cat "$T/hs.out"; hv_fail "$1: hv-hostsim failed"; }
 	HOSTSIM_PID=
@@ -87,7 +97,7 @@ one_run() { # responder count -> "blocked_ms gap_ms"
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-for n in $COUNTS; do : >"$T/hypervvssd.$n"; : >"$T/upstream.$n"; done
+for n in $COUNTS; do : >"$T/hypervvssd.$n"; : >"$T/upstream.$n"; : >"$T/before.$n"; done
 k=0
 while [ "$k" -lt "$REPEAT" ]; do
 	for n in $COUNTS; do
@@ -97,7 +107,7 @@ while [ "$k" -lt "$REPEAT" ]; do
 			set -- $r
 			printf '  run %d %dfs %-10s  writer stall %8s ms   longest gap %8s ms\n' \
 				$((k + 1)) "$n" "$resp" "$1" "$2"
-			if [ -n "${BENCH_RAW:-}" ]; then
+			if [ -n "${BENCH_RAW:-}" ] && [ "$resp" != before ]; then
 				rn=$resp; [ "$rn" = hypervvssd ] && rn=hvguest
 				echo "vss stall/${n}fs $rn $1 ms -1" >>"$BENCH_RAW"
 			fi
@@ -115,6 +125,9 @@ for n in $COUNTS; do
 	u=$(cut -d' ' -f1 "$T/upstream.$n" | median)
 	og=$(cut -d' ' -f2 "$T/hypervvssd.$n" | median)
 	ug=$(cut -d' ' -f2 "$T/upstream.$n" | median)
+	if [ -s "$T/before.$n" ]; then
+		echo "  $n before: $(cut -d' ' -f1 "$T/before.$n" | median) ms" >>"$T/before"
+	fi
 	echo "$n $o $u" >>"$T/table"
 	printf '  %-12s %11.1f ms %11.1f ms %9.1fx   %8.1f ms %8.1f ms\n' "$n" "$o" "$u" \
 		"$(awk -v o="$o" -v u="$u" 'BEGIN { print (o > 0 ? u / o : 0) }')" "$og" "$ug"
@@ -126,3 +139,4 @@ awk '{ o[$1] = $2; u[$1] = $3; if (!lo || $1 < lo) lo = $1; if ($1 > hi) hi = $1
 		printf "  goal: stall at %d / stall at %d = %.2f (<= 1.5: %s); at %d, hypervvssd / upstream = %.2f (<= 0.25: %s)\n",
 			hi, lo, a, a <= 1.5 ? "met" : "NOT met", hi, b, b <= 0.25 ? "met" : "NOT met"
 	}' "$T/table"
+[ ! -s "$T/before" ] || { echo "  stall of $BENCH_VSS_BEFORE:"; cat "$T/before"; }
