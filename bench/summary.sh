@@ -58,3 +58,20 @@ awk '
 		print "/null: hvguest as a fraction of the ceiling; vs upst: how many times better than upstream"
 		print "(for ms rows, lower is better and both are inverted); RSS: the largest peak over the runs."
 	}' "$raw"
+# Issue 15's goals for the VSS stall against the number of filesystems
+# (bench/vss-levels.sh): at 8, <= 1.5x the stall at 1 and <= 0.25x upstream's.
+awk '
+	$1 == "vss" && $2 ~ /^stall\/[0-9]+fs$/ { v[$2, $3, ++n[$2, $3]] = $4 + 0 }
+	function med(k, r,   m, i, j, t, a) {
+		m = n[k, r] + 0
+		if (!m) return -1
+		for (i = 1; i <= m; i++) a[i] = v[k, r, i]
+		for (i = 2; i <= m; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+		return (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
+	}
+	END {
+		o1 = med("stall/1fs", "hvguest"); o8 = med("stall/8fs", "hvguest"); u8 = med("stall/8fs", "upstream")
+		if (o1 <= 0 || o8 < 0 || u8 <= 0) exit
+		printf "vss goals: stall/8fs / stall/1fs = %.2f (<= 1.5: %s); stall/8fs hvguest / upstream = %.2f (<= 0.25: %s)\n",
+			o8 / o1, o8 / o1 <= 1.5 ? "met" : "NOT met", o8 / u8, o8 / u8 <= 0.25 ? "met" : "NOT met"
+	}' "$raw"

@@ -124,10 +124,17 @@ int fsfreeze_backing_sysfs(void *userdata, const struct mount_entry *m, struct f
 
 /* ---- the set ---- */
 
+static void pool_stop(struct fsfreeze_pool *p);
+
 void fsfreeze_set_done(struct fsfreeze_set *s)
 {
 	if (!s)
 		return;
+	if (s->pool) {
+		pool_stop(s->pool);
+		free(s->pool);
+		s->pool = NULL;
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		safe_close(s->targets[i].fd);
 		free(s->targets[i].path);
@@ -146,7 +153,11 @@ static int set_add(struct fsfreeze_set *s, const char *path, unsigned maj, unsig
 	char *p = strdup(path);
 	if (!p)
 		return -ENOMEM;
-	nt[s->n++] = (struct fsfreeze_target){ .path = p, .major = maj, .minor = min, .fd = -1 };
+	/* A level each unless the plan says otherwise (a record keeps no levels). */
+	nt[s->n] = (struct fsfreeze_target){
+		.path = p, .major = maj, .minor = min, .level = s->n, .fd = -1
+	};
+	s->n++;
 	return 0;
 }
 
@@ -162,6 +173,7 @@ int fsfreeze_set_from_plan(const struct mount_table *t, const struct fsfreeze_pl
 			fsfreeze_set_done(&s);
 			return r;
 		}
+		s.targets[i].level = p->level[i];
 	}
 	*ret = s;
 	return 0;
@@ -239,52 +251,231 @@ int fsfreeze_sync(struct fsfreeze_set *s)
 	return r;
 }
 
-int fsfreeze_freeze(struct fsfreeze_set *s, size_t *ret_failed)
-{
-	for (size_t i = 0; i < s->n; i++) {
-		struct fsfreeze_target *tg = &s->targets[i];
-		int r = 0;
+/*
+ * The level runner: the calling thread and up to FSFREEZE_THREADS_MAX - 1
+ * workers, started before the first ioctl, take the targets of one level
+ * from a shared counter. Workers wait on a condition variable between
+ * levels, so nothing is allocated between the first FIFREEZE and the last
+ * FITHAW of a freeze. If no worker can be started, the calling thread does
+ * every ioctl itself, in turn: slower, never less safe.
+ */
+enum level_op { OP_FREEZE, OP_THAW, OP_THAW_ALL };
 
-		if (tg->fd < 0)
-			r = -EBADF;
-		else if (ioctl(tg->fd, FIFREEZE, 0) == 0)
+struct fsfreeze_pool {
+	pthread_t threads[FSFREEZE_THREADS_MAX - 1];
+	size_t n_threads;
+	pthread_mutex_t lock;
+	pthread_cond_t go, done;
+	unsigned long generation; /* a new level to work on */
+	size_t active;		  /* workers still on this level */
+	bool quit;
+	/* This level's work: targets [lo, hi) of s. */
+	struct fsfreeze_target *targets;
+	size_t lo, hi, next;
+	enum level_op op;
+};
+
+static void do_one(struct fsfreeze_target *tg, enum level_op op)
+{
+	tg->err = 0;
+	if (op == OP_THAW && !tg->frozen)
+		return;
+	if (tg->fd < 0)
+		tg->err = -EBADF;
+	else if (op == OP_FREEZE) {
+		if (ioctl(tg->fd, FIFREEZE, 0) == 0)
 			tg->frozen = true;
 		else if (errno != EBUSY)
-			r = negative_errno();
-		if (r < 0) {
-			size_t ignored;
-			(void)fsfreeze_thaw(s, false, &ignored);
-			*ret_failed = i;
-			return r;
-		}
+			tg->err = negative_errno();
+	} else {
+		if (ioctl(tg->fd, FITHAW, 0) == 0 || errno == EINVAL)
+			tg->frozen = false;
+		else
+			tg->err = negative_errno();
 	}
-	return 0;
+}
+
+static void work_level(struct fsfreeze_pool *p)
+{
+	for (;;) {
+		size_t i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+		if (i >= p->hi)
+			return;
+		do_one(&p->targets[i], p->op);
+	}
+}
+
+static void *pool_worker(void *arg)
+{
+	struct fsfreeze_pool *p = arg;
+	unsigned long seen = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		while (p->generation == seen && !p->quit)
+			pthread_cond_wait(&p->go, &p->lock);
+		if (p->quit) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		seen = p->generation;
+		pthread_mutex_unlock(&p->lock);
+		work_level(p);
+		pthread_mutex_lock(&p->lock);
+		if (--p->active == 0)
+			pthread_cond_signal(&p->done);
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+/* Workers for the widest level of s, one fewer than its targets (we are one). */
+static void pool_start(struct fsfreeze_pool *p, struct fsfreeze_set *s)
+{
+	size_t widest = 0;
+	pthread_attr_t attr;
+
+	*p = (struct fsfreeze_pool){ .targets = s->targets };
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->go, NULL);
+	pthread_cond_init(&p->done, NULL);
+	for (size_t i = 0, j; i < s->n; i = j) {
+		for (j = i; j < s->n && s->targets[j].level == s->targets[i].level; j++)
+			;
+		widest = MAX(widest, j - i);
+	}
+	if (widest < 2 || pthread_attr_init(&attr) != 0)
+		return;
+	(void)pthread_attr_setstacksize(&attr, SYNC_THREAD_STACK);
+	while (p->n_threads < MIN(widest - 1, (size_t)FSFREEZE_THREADS_MAX - 1) &&
+	       pthread_create(&p->threads[p->n_threads], &attr, pool_worker, p) == 0)
+		p->n_threads++;
+	pthread_attr_destroy(&attr);
+}
+
+static void pool_stop(struct fsfreeze_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->quit = true;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->lock);
+	for (size_t i = 0; i < p->n_threads; i++)
+		pthread_join(p->threads[i], NULL);
+	pthread_cond_destroy(&p->done);
+	pthread_cond_destroy(&p->go);
+	pthread_mutex_destroy(&p->lock);
+}
+
+/* Run op on targets [lo, hi) at once; returns when every one is done. */
+static void pool_run(struct fsfreeze_pool *p, size_t lo, size_t hi, enum level_op op)
+{
+	if (p->n_threads == 0 || hi - lo < 2) {
+		for (size_t i = lo; i < hi; i++)
+			do_one(&p->targets[i], op);
+		return;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->lo = p->next = lo;
+	p->hi = hi;
+	p->op = op;
+	p->active = p->n_threads;
+	p->generation++;
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->lock);
+	work_level(p);
+	pthread_mutex_lock(&p->lock);
+	while (p->active > 0)
+		pthread_cond_wait(&p->done, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* The end of the level that starts at i. */
+static size_t level_end(const struct fsfreeze_set *s, size_t i)
+{
+	size_t j = i;
+	while (j < s->n && s->targets[j].level == s->targets[i].level)
+		j++;
+	return j;
+}
+
+/* The start of the level that ends at j (exclusive, j > 0). */
+static size_t level_start(const struct fsfreeze_set *s, size_t j)
+{
+	size_t i = j - 1;
+	while (i > 0 && s->targets[i - 1].level == s->targets[j - 1].level)
+		i--;
+	return i;
+}
+
+static int thaw_levels(struct fsfreeze_pool *p, struct fsfreeze_set *s, bool all,
+		       size_t *ret_failed)
+{
+	int first = 0;
+
+	for (size_t j = s->n; j > 0;) {
+		size_t i = level_start(s, j);
+		pool_run(p, i, j, all ? OP_THAW_ALL : OP_THAW);
+		for (size_t k = j; k-- > i;)
+			if (s->targets[k].err < 0 && first == 0) {
+				first = s->targets[k].err;
+				*ret_failed = k;
+			}
+		j = i;
+	}
+	return first;
+}
+
+int fsfreeze_freeze(struct fsfreeze_set *s, size_t *ret_failed)
+{
+	/* Kept for the thaw; without memory, a pool of our own for this call. */
+	struct fsfreeze_pool local, *p = calloc(1, sizeof(*p));
+	int r = 0;
+
+	if (!p)
+		p = &local;
+	if (s->pool) { /* a previous freeze's, not thawed: not ours to reuse */
+		pool_stop(s->pool);
+		free(s->pool);
+		s->pool = NULL;
+	}
+	pool_start(p, s);
+	for (size_t i = 0, j; i < s->n && r == 0; i = j) {
+		j = level_end(s, i);
+		pool_run(p, i, j, OP_FREEZE);
+		for (size_t k = i; k < j && r == 0; k++)
+			if (s->targets[k].err < 0) {
+				r = s->targets[k].err;
+				*ret_failed = k;
+			}
+	}
+	if (r < 0) {
+		size_t ignored;
+		(void)thaw_levels(p, s, false, &ignored);
+	}
+	if (r == 0 && p != &local) {
+		s->pool = p;
+		return 0;
+	}
+	pool_stop(p);
+	if (p != &local)
+		free(p);
+	return r;
 }
 
 int fsfreeze_thaw(struct fsfreeze_set *s, bool all, size_t *ret_failed)
 {
-	int first = 0;
+	struct fsfreeze_pool local, *p = s->pool;
 
-	for (size_t k = s->n; k-- > 0;) {
-		struct fsfreeze_target *tg = &s->targets[k];
-		int r = 0;
-
-		if (!all && !tg->frozen)
-			continue;
-		if (tg->fd < 0)
-			r = -EBADF;
-		else if (ioctl(tg->fd, FITHAW, 0) < 0 && errno != EINVAL)
-			r = negative_errno();
-		if (r < 0) {
-			if (first == 0) {
-				first = r;
-				*ret_failed = k;
-			}
-			continue;
-		}
-		tg->frozen = false;
+	if (!p) {
+		p = &local;
+		pool_start(p, s);
 	}
-	return first;
+	int r = thaw_levels(p, s, all, ret_failed);
+	/* The freeze is over: its threads too. */
+	pool_stop(p);
+	if (p != &local)
+		free(p);
+	s->pool = NULL;
+	return r;
 }
 
 bool fsfreeze_any_frozen(const struct fsfreeze_set *s)

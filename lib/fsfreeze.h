@@ -68,13 +68,20 @@ struct fsfreeze_plan {
 	size_t *other; /* per mount: DUPLICATE → its target; TARGET → a target it must
 			  be frozen before (its loop file lives there), or FSFREEZE_NONE */
 	size_t *order; /* table indexes of the targets, in freeze order */
-	size_t n_targets;
+	size_t *level; /* per position of order: its dependency level, 0 first, ascending */
+	size_t n_targets, n_levels;
 };
 
 /*
  * Returns 0, -ELOOP when the backing dependencies form a cycle (or the
  * root filesystem would have to be frozen before another), or -ENOMEM.
  * backing may be NULL (no dependencies).
+ *
+ * The targets come in dependency levels, which order lists one after the
+ * other: level 0 holds every target nothing has to be frozen before; a
+ * target whose filesystem holds the loop file of another is one level after
+ * it (after the deepest such). The root filesystem is a level of its own,
+ * the last. The targets of one level are frozen at once.
  */
 int fsfreeze_plan(const struct mount_table *t, const struct fsfreeze_policy *p,
 		  fsfreeze_backing_fn backing, void *userdata, struct fsfreeze_plan *ret);
@@ -92,13 +99,19 @@ int fsfreeze_backing_sysfs(void *userdata, const struct mount_entry *m, struct f
 struct fsfreeze_target {
 	char *path;
 	unsigned major, minor; /* 0:0 when not to be checked (anonymous devices) */
+	size_t level;	       /* dependency level; levels ascend in a set */
 	int fd;
 	bool frozen; /* by us: thawed by fsfreeze_thaw() */
+	int err;     /* internal: the last FIFREEZE/FITHAW's result */
 };
+
+struct fsfreeze_pool;
 
 struct fsfreeze_set {
 	struct fsfreeze_target *targets; /* in freeze order */
 	size_t n;
+	/* internal: the threads of a freeze, kept (idle) until its thaw */
+	struct fsfreeze_pool *pool;
 };
 
 /* Copy the targets of a plan, in order. Returns 0 or -ENOMEM. */
@@ -120,17 +133,26 @@ int fsfreeze_open(struct fsfreeze_set *s, size_t *ret_failed);
 int fsfreeze_sync(struct fsfreeze_set *s);
 
 /*
- * FIFREEZE in order. EBUSY (frozen by someone else) counts as success, and
- * such a filesystem is left for its freezer to thaw. On failure everything
- * frozen is thawed in reverse order, *ret_failed names the target, and the
- * FIFREEZE error is returned. No allocation, no I/O but the ioctls.
+ * FIFREEZE level after level; the targets of one level all at once (a
+ * thread each, at most FSFREEZE_THREADS_MAX, all started before the first
+ * FIFREEZE), so that a level takes as long as its slowest freeze. EBUSY
+ * (frozen by someone else) counts as success, and such a filesystem is
+ * left for its freezer to thaw. On failure the level's other freezes are
+ * waited for, everything frozen is thawed in reverse level order,
+ * *ret_failed names the (first, in set order) target that failed, and its
+ * FIFREEZE error is returned. No I/O but the ioctls; no allocation once
+ * the first FIFREEZE is issued. After a success the threads wait, idle,
+ * for fsfreeze_thaw() (or fsfreeze_set_done()), so that the thaw starts
+ * at once and allocates nothing either.
  */
+#define FSFREEZE_THREADS_MAX 16
 int fsfreeze_freeze(struct fsfreeze_set *s, size_t *ret_failed);
 
 /*
- * FITHAW in reverse order, every target marked frozen (all targets when
- * all is true, e.g. from a state file). EINVAL (not frozen) counts as
- * success. Goes on after errors; returns the first, naming it in *ret_failed.
+ * FITHAW in reverse level order, the targets of a level at once, every
+ * target marked frozen (all targets when all is true, e.g. from a state
+ * file). EINVAL (not frozen) counts as success. Goes on after errors;
+ * returns the first (in reverse set order), naming it in *ret_failed.
  */
 int fsfreeze_thaw(struct fsfreeze_set *s, bool all, size_t *ret_failed);
 
@@ -145,7 +167,11 @@ int fsfreeze_state_write(const char *dir, const struct fsfreeze_set *s);
 int fsfreeze_state_read(const char *dir, struct fsfreeze_set *ret);
 int fsfreeze_state_remove(const char *dir);
 
-/* Parse a state file's text (pure; for the unit tests). */
+/*
+ * Parse a state file's text (pure; for the unit tests). The record keeps no
+ * levels: each target read back is a level of its own, so a thaw from it
+ * goes one filesystem at a time, in reverse.
+ */
 int fsfreeze_state_parse(const char *text, size_t len, struct fsfreeze_set *ret);
 
 #endif

@@ -58,7 +58,13 @@ void fsfreeze_plan_done(struct fsfreeze_plan *p)
 	free(p->verdict);
 	free(p->other);
 	free(p->order);
+	free(p->level);
 	*p = (struct fsfreeze_plan){};
+}
+
+static bool placed_root(const struct fsfreeze_plan *plan, size_t root_target)
+{
+	return plan->n_targets > 0 && plan->order[plan->n_targets - 1] == root_target;
 }
 
 static enum fsfreeze_verdict judge(const struct mount_table *t, size_t i,
@@ -90,6 +96,39 @@ static enum fsfreeze_verdict judge(const struct mount_table *t, size_t i,
 	return FSFREEZE_TARGET;
 }
 
+/*
+ * Group a topological order into levels: the root filesystem alone and
+ * last, the others by level, each level in the order Kahn's algorithm
+ * placed them (a stable sort: a topological order sorted by a level that
+ * grows along every edge is one still).
+ */
+static void levels_group(struct fsfreeze_plan *plan, size_t *lvl, size_t root_target)
+{
+	size_t top = 0;
+
+	if (plan->n_targets == 0)
+		return;
+	for (size_t k = 0; k < plan->n_targets; k++)
+		if (plan->order[k] != root_target)
+			top = MAX(top, lvl[plan->order[k]] + 1);
+	if (root_target != FSFREEZE_NONE && placed_root(plan, root_target))
+		lvl[root_target] = top;
+	for (size_t k = 1; k < plan->n_targets; k++) {
+		size_t v = plan->order[k], j = k;
+		for (; j > 0 && lvl[plan->order[j - 1]] > lvl[v]; j--)
+			plan->order[j] = plan->order[j - 1];
+		plan->order[j] = v;
+	}
+	/* Number the levels densely from 0. */
+	size_t cur = 0;
+	for (size_t k = 0; k < plan->n_targets; k++) {
+		if (k > 0 && lvl[plan->order[k]] != lvl[plan->order[k - 1]])
+			cur++;
+		plan->level[k] = cur;
+	}
+	plan->n_levels = cur + 1;
+}
+
 int fsfreeze_plan(const struct mount_table *t, const struct fsfreeze_policy *p,
 		  fsfreeze_backing_fn backing, void *userdata, struct fsfreeze_plan *ret)
 {
@@ -97,14 +136,18 @@ int fsfreeze_plan(const struct mount_table *t, const struct fsfreeze_policy *p,
 	size_t root = FSFREEZE_NONE, root_target = FSFREEZE_NONE;
 	_cleanup_free_ size_t *preds = NULL; /* per mount: targets to freeze before it */
 	_cleanup_free_ bool *placed = NULL;
+	_cleanup_free_ size_t *lvl = NULL; /* per mount: its dependency level */
 	size_t n = t->n ? t->n : 1;
 
 	plan.verdict = calloc(n, sizeof(*plan.verdict));
 	plan.other = malloc(n * sizeof(*plan.other));
 	plan.order = malloc(n * sizeof(*plan.order));
+	plan.level = calloc(n, sizeof(*plan.level));
 	preds = calloc(n, sizeof(*preds));
 	placed = calloc(n, sizeof(*placed));
-	if (!plan.verdict || !plan.other || !plan.order || !preds || !placed) {
+	lvl = calloc(n, sizeof(*lvl));
+	if (!plan.verdict || !plan.other || !plan.order || !plan.level || !preds || !placed ||
+	    !lvl) {
 		fsfreeze_plan_done(&plan);
 		return -ENOMEM;
 	}
@@ -203,10 +246,15 @@ int fsfreeze_plan(const struct mount_table *t, const struct fsfreeze_policy *p,
 		}
 		placed[pick] = true;
 		plan.order[plan.n_targets++] = pick;
+		/* Every target to freeze before pick is placed: its level is known. */
+		for (size_t e = 0; e < n_edges; e++)
+			if (edge_to[e] == pick)
+				lvl[pick] = MAX(lvl[pick], lvl[edge_from[e]] + 1);
 		for (size_t e = 0; e < n_edges; e++)
 			if (edge_from[e] == pick)
 				preds[edge_to[e]]--;
 	}
+	levels_group(&plan, lvl, root_target);
 	*ret = plan;
 	return 0;
 oom:

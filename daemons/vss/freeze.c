@@ -111,6 +111,25 @@ static void record_only_ours(struct vssd *ctx, bool in_memory)
 			 ctx->set.n - n, ctx->set.n - n == 1 ? "" : "s");
 }
 
+/* The levels, for --debug: frozen one after the other, each at once. */
+static void log_levels(const struct fsfreeze_set *s)
+{
+	size_t n_levels = s->n ? s->targets[s->n - 1].level + 1 : 0;
+
+	if (!log_debug_enabled())
+		return;
+	for (size_t i = 0, j; i < s->n; i = j) {
+		char list[1024] = "";
+		size_t len = 0;
+		for (j = i; j < s->n && s->targets[j].level == s->targets[i].level; j++)
+			if (len < sizeof(list))
+				len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+							j > i ? " " : "", s->targets[j].path);
+		log_debug("Freeze level %zu of %zu (%zu at once): %s", s->targets[i].level + 1,
+			  n_levels, j - i, list);
+	}
+}
+
 static int on_max_frozen(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct vssd *ctx = userdata;
@@ -200,6 +219,7 @@ int vssd_freeze(struct vssd *ctx, struct vssd_failure *f)
 	if (r < 0)
 		log_warning_errno(r, "Flushing before the freeze failed: %m; freezing anyway");
 	bool in_memory = state_dir_in_memory(ctx->config.vss_state_dir);
+	log_levels(&ctx->set);
 
 	/* From here to the last FITHAW: no disk I/O, so no log line leaves memory. */
 	log_set_buffered(true);
@@ -383,6 +403,13 @@ int vssd_dry_run(struct vssd *ctx)
 	for (size_t k = 0; k < plan.n_targets; k++) {
 		size_t i = plan.order[k];
 		const struct mount_entry *m = &t.entries[i];
+		if (k == 0 || plan.level[k] != plan.level[k - 1]) {
+			size_t w = 0;
+			while (k + w < plan.n_targets && plan.level[k + w] == plan.level[k])
+				w++;
+			printf(" level %zu of %zu%s:\n", plan.level[k] + 1, plan.n_levels,
+			       w > 1 ? ", all at once" : "");
+		}
 		printf("  %zu. %s  (%s on %s, %u:%u)", k + 1, m->mount_point, m->fstype, m->source,
 		       m->major, m->minor);
 		if (plan.other[i] != FSFREEZE_NONE)

@@ -118,7 +118,7 @@ static const char system_table[] =
 struct plan_case {
 	const char *name;
 	char *include[8], *exclude[8], *skip_types[8];
-	const char *order; /* mount points of the targets, space-separated, in order */
+	const char *order; /* mount points of the targets in order, " | " between levels */
 	struct { const char *mount_point; enum fsfreeze_verdict v; } verdicts[8];
 };
 
@@ -128,7 +128,8 @@ static void order_text(const struct mount_table *t, const struct fsfreeze_plan *
 	buf[0] = '\0';
 	for (size_t k = 0; k < p->n_targets; k++) {
 		if (k)
-			strncat(buf, " ", size - strlen(buf) - 1);
+			strncat(buf, p->level[k] != p->level[k - 1] ? " | " : " ",
+				size - strlen(buf) - 1);
 		strncat(buf, t->entries[p->order[k]].mount_point, size - strlen(buf) - 1);
 	}
 }
@@ -141,7 +142,7 @@ static void test_plan_cases(void)
 	};
 	static const struct plan_case cases[] = {
 		{ "everything (the default)", { "*" }, { "/var/lib/docker/*" }, { "vfat" },
-		  "/boot /data /img2 /img /home /ro-bind /",
+		  "/boot /data /img2 /ro-bind | /img | /home | /",
 		  { { "/proc", FSFREEZE_SKIP_NO_DEVICE },
 		    { "/boot/efi", FSFREEZE_SKIP_TYPE },
 		    { "/srv", FSFREEZE_SKIP_READ_ONLY },
@@ -159,13 +160,16 @@ static void test_plan_cases(void)
 		{ "a bind mount stands for its filesystem when it alone is included",
 		  { "/srv/alice" }, {}, {}, "/srv/alice", {} },
 		{ "loop on loop on a filesystem: innermost first", { "/img", "/img2", "/home" }, {}, {},
-		  "/img2 /img /home", {} },
+		  "/img2 | /img | /home", {} },
 		{ "exclude wins over include", { "/home", "/img" }, { "/img" }, {}, "/home",
 		  { { "/img", FSFREEZE_SKIP_EXCLUDED } } },
 		{ "a ro mount of a rw superblock is the same filesystem, frozen once", { "/ro-bind*" },
 		  {}, {}, "/ro-bind", { { "/ro-bind2", FSFREEZE_SKIP_DUPLICATE } } },
 		{ "a ro mount alone of a rw superblock is frozen (ProtectSystem= view)", { "/ro-bind2" },
 		  {}, {}, "/ro-bind2", { { "/ro-bind2", FSFREEZE_TARGET } } },
+		{ "no loop files: one level, root apart", { "/", "/boot", "/home", "/data" }, {}, {},
+		  "/boot /home /data | /", {} },
+		{ "the root filesystem alone is one level", { "/" }, {}, {}, "/", {} },
 		{ "type globs", { "*" }, {}, { "x*", "ext?" }, "/boot/efi /data",
 		  { { "/", FSFREEZE_SKIP_TYPE }, { "/boot/efi", FSFREEZE_TARGET } } },
 	};
@@ -197,6 +201,63 @@ static void test_plan_cases(void)
 				CU_ASSERT_EQUAL(p.verdict[m], c->verdicts[v].v);
 				break;
 			}
+		}
+		fsfreeze_plan_done(&p);
+	}
+	mount_table_done(&t);
+}
+
+/*
+ * Levels: a target is one level after the deepest of those whose loop file
+ * it holds; the root filesystem is a level of its own, last.
+ */
+static void test_plan_levels(void)
+{
+	static const char text[] = "1 0 254:1 / / rw - ext4 /dev/vda1 rw\n"
+				   "2 1 254:2 / /b rw - ext4 /dev/vda2 rw\n"
+				   "3 1 7:0 / /a rw - ext4 /dev/loop0 rw\n"  /* file on /b */
+				   "4 1 7:1 / /c rw - ext4 /dev/loop1 rw\n"  /* file on /b */
+				   "5 1 7:2 / /d rw - ext4 /dev/loop2 rw\n"  /* file on /a */
+				   "6 1 7:3 / /e rw - ext4 /dev/loop3 rw\n"  /* file on / */
+				   "7 1 254:3 / /f rw - xfs /dev/vda3 rw\n"; /* independent */
+	static const struct backing_map map[] = {
+		{ 7, 0, 254, 2 },
+		{ 7, 1, 254, 2 },
+		{ 7, 2, 7, 0 },
+		{ 7, 3, 254, 1 },
+	};
+	static const struct {
+		char *include[8];
+		const char *levels;
+		size_t n_levels;
+	} cases[] = {
+		{ { "*" }, "/c /d /e /f | /a | /b | /", 4 },
+		{ { "/b", "/a", "/c" }, "/a /c | /b", 2 },
+		{ { "/b", "/d" }, "/b /d", 1 }, /* /a, between them, is not frozen */
+		{ { "/", "/e" }, "/e | /", 2 },
+		{ { "/f", "/c", "/e" }, "/c /e /f", 1 },
+		{ {}, "", 0 },
+	};
+	struct mount_table t;
+
+	current_map = map;
+	current_map_n = ELEMENTSOF(map);
+	CU_ASSERT_EQUAL_FATAL(mountinfo_parse(text, strlen(text), &t), 0);
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		struct fsfreeze_policy pol = { .include = cases[i].include };
+		struct fsfreeze_plan p;
+		char got[256];
+
+		CU_ASSERT_EQUAL_FATAL(fsfreeze_plan(&t, &pol, fixture_backing, NULL, &p), 0);
+		order_text(&t, &p, got, sizeof(got));
+		if (strcmp(got, cases[i].levels) != 0)
+			fprintf(stderr, "\n  case %zu: levels \"%s\", expected \"%s\"\n", i, got,
+				cases[i].levels);
+		CU_ASSERT_STRING_EQUAL(got, cases[i].levels);
+		if (p.n_targets > 0) {
+			CU_ASSERT_EQUAL(p.n_levels, cases[i].n_levels);
+			CU_ASSERT_EQUAL(p.level[0], 0);
+			CU_ASSERT_EQUAL(p.level[p.n_targets - 1], cases[i].n_levels - 1);
 		}
 		fsfreeze_plan_done(&p);
 	}
@@ -254,6 +315,9 @@ static void test_state_roundtrip(void)
 	CU_ASSERT_STRING_EQUAL(s.targets[1].path, "/mnt/with space");
 	CU_ASSERT_EQUAL(s.targets[1].minor, 1);
 	CU_ASSERT_EQUAL(s.targets[0].fd, -1);
+	/* No levels in a record: one target a level, thawed one by one in reverse. */
+	CU_ASSERT_EQUAL(s.targets[0].level, 0);
+	CU_ASSERT_EQUAL(s.targets[2].level, 2);
 	fsfreeze_set_done(&s);
 
 	static const char *const bad[] = { "7:0\n", "x /a\n", "7:0 relative\n", "7:0 /a\\000b\n" };
@@ -269,6 +333,7 @@ static const struct unit_test tests[] = {
 	{ "parse fields and escapes", test_parse_fields },
 	{ "parse rejects malformed lines", test_parse_bad },
 	{ "plan: skip rules, dedup, order", test_plan_cases },
+	{ "plan: dependency levels", test_plan_levels },
 	{ "plan: duplicates point at their target; root last", test_plan_dedup_points_to_target },
 	{ "plan: a loop cycle is refused", test_plan_cycle },
 	{ "state file parse", test_state_roundtrip },
