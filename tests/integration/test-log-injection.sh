@@ -60,7 +60,7 @@ else
 	echo "python3 is not installed: not checking the sd_notify STATUS= line"
 fi
 NOTIFY_SOCKET=${notify:+$T/notify.sock} "$HVGUEST_BUILD/hypervfcopyd" -c /dev/null \
-	-o "fcopy.device=$T/fc.sock" -o fcopy.transport=chardev -o "fcopy.allowed_roots=$T" \
+	-o "fcopy.device=$T/fc.sock" -o fcopy.transport=chardev -o fcopy.allowed_roots=/ \
 	>>"$T/fcopyd.log" 2>&1 &
 KVPD_PID=$!
 printf 'payload' >"$T/p"
