@@ -29,11 +29,14 @@ fd0=$(proc_fds "$KVPD_PID") rss0=$(proc_rss "$KVPD_PID")
 i=0
 start=$(date +%s)
 while [ "$i" -lt "$FAULT_DROPS" ]; do
+	# Removed first: the new host truncates the file only once it runs, and
+	# the last drop's "stalled after" would otherwise cut this one early.
+	rm -f "$T/stall.out"
 	"$HVGUEST_BUILD/hv-hostsim" fcopy --socket "$T/fc.sock" --timeout 20 --stall-after 1 \
 		--name "part$i" "$T/src" "$D" >"$T/stall.out" 2>&1 &
 	HOSTSIM_PID=$!
 	w=0
-	while ! grep -q "^stalled after" "$T/stall.out"; do
+	while ! grep -qs "^stalled after" "$T/stall.out"; do
 		w=$((w + 1))
 		[ "$w" -lt 1000 ] || { cat "$T/stall.out"; hv_fail "drop $i: never stalled"; }
 		sleep 0.02

@@ -37,9 +37,12 @@ k=0
 while [ "$k" -lt "$kills" ]; do
 	i=0
 	while [ "$i" -lt 2000 ]; do echo "set external S$((i % 20)) storm$k-$i"; i=$((i + 1)); done >"$T/storm.steps"
-	"$HVGUEST_BUILD/hv-hostsim" kvp --socket "$T/kvp.sock" --timeout 10 -f "$T/storm.steps" >"$T/storm.out" 2>&1 &
+	# A new file each round: a reused one could show the last round's SETs
+	# before the new host truncates it, and the kill would then come before
+	# this storm started.
+	"$HVGUEST_BUILD/hv-hostsim" kvp --socket "$T/kvp.sock" --timeout 10 -f "$T/storm.steps" >"$T/storm$k.out" 2>&1 &
 	HOSTSIM_PID=$!
-	hv_wait 10 grep -q '^SET' "$T/storm.out" || hv_fail "storm $k: no SET answered"
+	hv_wait 10 grep -qs '^SET' "$T/storm$k.out" || hv_fail "storm $k: no SET answered"
 	kill -KILL "$HOSTSIM_PID"; wait "$HOSTSIM_PID" 2>/dev/null; HOSTSIM_PID=
 	k=$((k + 1))
 done
