@@ -25,6 +25,16 @@ rss_slack() {
 	esac
 }
 
+# host_left LOG: true once the daemon logging to LOG, after it last
+# registered with the host, said that the device is gone and it waits for
+# it (hv_link says so once per disconnection when the host side removed its
+# socket, as hv-hostsim does when it exits): it then holds only its idle
+# fds, the state in which fds and RSS are compared.
+host_left() {
+	grep -E 'Registered with the host|does not exist .*waiting for it' "$1" | tail -n 1 |
+		grep -q 'waiting for it'
+}
+
 fault_report() { # NAME INJECTED LOST RSS_BEFORE RSS_AFTER FD_BEFORE FD_AFTER PEAK
 	echo "FAULTS name=$1 injected=$2 crashes=0 lost=$3 rss_kb=$4->$5 fds=$6->$7 peak_rss_kb=${8:-?}"
 }

@@ -23,7 +23,9 @@ fc() { # NAME ARGS...
 }
 fc warm --name warm "$T/src" "$D" || { cat "$T/warm.out"; hv_fail "first copy failed"; }
 rm -f "$D/warm"
-sleep 0.2
+# Measured in the same state as at the end: the host gone (its socket
+# removed), the daemon watching for it to come back.
+hv_wait 20 host_left "$T/kvpd.log" || hv_fail "the daemon did not see the host leave"
 fd0=$(proc_fds "$KVPD_PID") rss0=$(proc_rss "$KVPD_PID")
 
 i=0
@@ -50,7 +52,7 @@ fc final --name final "$T/src" "$D" || { cat "$T/final.out"; hv_fail "copy after
 cmp -s "$T/src" "$D/final" || hv_fail "the copy after the drops differs"
 left=$(ls -A "$D" | grep -vx final | wc -l)
 [ "$left" -eq 0 ] || { ls -A "$D" | head; hv_fail "$left partial or temporary files left in $D"; }
-sleep 0.2
+hv_wait 20 host_left "$T/kvpd.log" || hv_fail "the daemon did not see the host leave"
 fd1=$(proc_fds "$KVPD_PID") rss1=$(proc_rss "$KVPD_PID") hwm=$(proc_hwm "$KVPD_PID")
 echo "fds $fd0 -> $fd1, VmRSS $rss0 -> $rss1 kB, VmHWM $hwm kB"
 flat "fd count" "$fd0" "$fd1" 0

@@ -13,7 +13,7 @@ hostsim_ok warm --timeout 10 -e "set external Warm 1" -e "expect-status S_OK" -e
 kvpd_alive
 # Measured in the same state as at the end: the host gone, the daemon
 # watching (inotify, one fd) for the device to come back.
-sleep 0.3
+hv_wait 20 host_left "$T/kvpd.log" || hv_fail "the daemon did not see the host leave"
 fd0=$(proc_fds "$KVPD_PID") rss0=$(proc_rss "$KVPD_PID")
 
 i=0
@@ -49,7 +49,7 @@ done
 kvpd_alive
 hostsim_ok after --timeout 10 -e "get external K49" -e "expect-value V$((FAULT_DROPS - 1))" \
 	-e "get external Warm" -e "expect-value 1"
-sleep 0.3
+hv_wait 20 host_left "$T/kvpd.log" || hv_fail "the daemon did not see the host leave"
 fd1=$(proc_fds "$KVPD_PID") rss1=$(proc_rss "$KVPD_PID") hwm=$(proc_hwm "$KVPD_PID")
 echo "fds $fd0 -> $fd1, VmRSS $rss0 -> $rss1 kB, VmHWM $hwm kB"
 flat "fd count" "$fd0" "$fd1" 0
