@@ -6,6 +6,7 @@
 # flat, and a full copy still works at the end.
 . "$HVGUEST_SRC/tests/integration/lib.sh"
 . "$HVGUEST_SRC/tests/faults/lib-faults.sh"
+asan_small_quarantine
 hv_trusted_tmpdir
 hv_setup hypervfcopyd hv-hostsim
 D=$T/dest

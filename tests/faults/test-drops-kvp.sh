@@ -6,6 +6,7 @@
 # flat; every record written before a drop is still there.
 . "$HVGUEST_SRC/tests/integration/lib.sh"
 . "$HVGUEST_SRC/tests/faults/lib-faults.sh"
+asan_small_quarantine
 hv_setup hypervkvpd hv-hostsim
 kvpd_start
 hostsim_ok warm --timeout 10 -e "set external Warm 1" -e "expect-status S_OK" -e "get external Warm" \

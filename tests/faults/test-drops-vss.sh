@@ -7,6 +7,7 @@
 . "$HVGUEST_SRC/tests/integration/lib.sh"
 . "$HVGUEST_SRC/tests/integration/vss-lib.sh"
 . "$HVGUEST_SRC/tests/faults/lib-faults.sh"
+asan_small_quarantine
 vss_need_root "$@"
 vss_setup
 vss_image a ext4 16
