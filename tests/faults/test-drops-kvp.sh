@@ -6,6 +6,7 @@
 # flat; every record written before a drop is still there.
 . "$HVGUEST_SRC/tests/integration/lib.sh"
 . "$HVGUEST_SRC/tests/faults/lib-faults.sh"
+asan_small_quarantine
 hv_setup hypervkvpd hv-hostsim
 kvpd_start
 hostsim_ok warm --timeout 10 -e "set external Warm 1" -e "expect-status S_OK" -e "get external Warm" \
@@ -13,7 +14,7 @@ hostsim_ok warm --timeout 10 -e "set external Warm 1" -e "expect-status S_OK" -e
 kvpd_alive
 # Measured in the same state as at the end: the host gone, the daemon
 # watching (inotify, one fd) for the device to come back.
-sleep 0.3
+hv_wait 20 host_left "$T/kvpd.log" || hv_fail "the daemon did not see the host leave"
 fd0=$(proc_fds "$KVPD_PID") rss0=$(proc_rss "$KVPD_PID")
 
 i=0
@@ -37,16 +38,19 @@ k=0
 while [ "$k" -lt "$kills" ]; do
 	i=0
 	while [ "$i" -lt 2000 ]; do echo "set external S$((i % 20)) storm$k-$i"; i=$((i + 1)); done >"$T/storm.steps"
-	"$HVGUEST_BUILD/hv-hostsim" kvp --socket "$T/kvp.sock" --timeout 10 -f "$T/storm.steps" >"$T/storm.out" 2>&1 &
+	# A new file each round: a reused one could show the last round's SETs
+	# before the new host truncates it, and the kill would then come before
+	# this storm started.
+	"$HVGUEST_BUILD/hv-hostsim" kvp --socket "$T/kvp.sock" --timeout 10 -f "$T/storm.steps" >"$T/storm$k.out" 2>&1 &
 	HOSTSIM_PID=$!
-	hv_wait 10 grep -q '^SET' "$T/storm.out" || hv_fail "storm $k: no SET answered"
+	hv_wait 10 grep -qs '^SET' "$T/storm$k.out" || hv_fail "storm $k: no SET answered"
 	kill -KILL "$HOSTSIM_PID"; wait "$HOSTSIM_PID" 2>/dev/null; HOSTSIM_PID=
 	k=$((k + 1))
 done
 kvpd_alive
 hostsim_ok after --timeout 10 -e "get external K49" -e "expect-value V$((FAULT_DROPS - 1))" \
 	-e "get external Warm" -e "expect-value 1"
-sleep 0.3
+hv_wait 20 host_left "$T/kvpd.log" || hv_fail "the daemon did not see the host leave"
 fd1=$(proc_fds "$KVPD_PID") rss1=$(proc_rss "$KVPD_PID") hwm=$(proc_hwm "$KVPD_PID")
 echo "fds $fd0 -> $fd1, VmRSS $rss0 -> $rss1 kB, VmHWM $hwm kB"
 flat "fd count" "$fd0" "$fd1" 0

@@ -27,14 +27,20 @@ lost=0 k=0
 while [ "$k" -lt "$KILLS" ]; do
 	kvpd_start
 	awk -v k="$k" 'BEGIN { for (i = 0; i < 20000; i++) printf "set external S%d storm%d-%d\n", i % 20, k, i }' >"$T/storm.steps"
-	"$HVGUEST_BUILD/hv-hostsim" kvp --socket "$T/kvp.sock" --timeout 30 -f "$T/storm.steps" >"$T/storm.out" 2>&1 &
+	# A new file each round: the shell truncates the output only once the
+	# background child runs, so a reused file could still show the last
+	# round's answers to the wait below, and the kill could then come
+	# before this round answered any SET (an empty key).
+	out=$T/storm$k.out
+	"$HVGUEST_BUILD/hv-hostsim" kvp --socket "$T/kvp.sock" --timeout 30 -f "$T/storm.steps" >"$out" 2>&1 &
 	HOSTSIM_PID=$!
-	hv_wait 30 grep -q "^SET" "$T/storm.out" || { cat "$T/storm.out"; hv_fail "kill $k: no SET answered"; }
+	hv_wait 30 grep -qs '^SET external .*: S_OK$' "$out" || { cat "$out"; hv_fail "kill $k: no SET answered"; }
 	sleep "0.$(printf %03d "$(rnd 500)")"
 	kill -STOP "$HOSTSIM_PID"  # freeze the host's view: its last answered SET is final
 	kill -KILL "$KVPD_PID"; wait "$KVPD_PID" 2>/dev/null; KVPD_PID=
 	kill -KILL "$HOSTSIM_PID"; kill -CONT "$HOSTSIM_PID" 2>/dev/null; wait "$HOSTSIM_PID" 2>/dev/null; HOSTSIM_PID=
-	last=$(grep '^SET external .*: S_OK$' "$T/storm.out" | tail -n 1)
+	last=$(grep '^SET external .*: S_OK$' "$out" | tail -n 1)
+	[ -n "$last" ] || { cat "$out"; hv_fail "kill $k: no answered SET in $out (test broken)"; }
 	key=$(echo "$last" | sed 's/^SET external "\([^"]*\)".*/\1/')
 	val=$(echo "$last" | sed 's/^SET external "[^"]*" = "\([^"]*\)".*/\1/')
 	(pool_count 0) >"$T/count.out" || { cat "$T/count.out"; hv_fail "kill $k: pool 0 is not whole records"; }
