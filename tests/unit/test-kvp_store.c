@@ -1302,6 +1302,19 @@ static void test_readonly_holders(void)
 			fprintf(stderr, "\n  %s held by nobody: set %d, delete %d, set %d\n",
 				names[kind], r1, r2, r3);
 		CU_ASSERT(r1 == 0 && r2 == 0 && r3 == 0);
+		/*
+		 * Another program has the file open for writing without a
+		 * lock (as the daemon does beside hv-kvp): the lease is
+		 * refused, and /proc shows every holder read-only.
+		 */
+		int wfd = open(path, O_RDWR | O_CLOEXEC);
+		CU_ASSERT_FATAL(wfd >= 0);
+		r1 = kvp_store_set(s, 1, "b", names[kind]);
+		close(wfd);
+		if (r1)
+			fprintf(stderr, "\n  %s held by nobody, a writer open: set %d\n", names[kind],
+				r1);
+		CU_ASSERT(r1 == 0);
 		expect_get(s, 1, "b", names[kind]);
 		CU_ASSERT(kvp_store_count(s, 1, &n) == 0 && n == 2);
 		reap(pid);
@@ -1315,7 +1328,7 @@ static void test_readonly_holders(void)
 		reap(pid);
 		expect_get(s, 1, "b", names[kind]);
 	}
-	CU_ASSERT(kvp_store_get_stats(s, 1, &st) == 0 && st.lock_overrides == 12);
+	CU_ASSERT(kvp_store_get_stats(s, 1, &st) == 0 && st.lock_overrides == 16);
 
 	/*
 	 * The lock taken through an O_RDONLY descriptor, but the holder has
