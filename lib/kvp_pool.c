@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -45,34 +47,123 @@ static void sleep_usec(unsigned us)
 	nanosleep(&ts, NULL);
 }
 
+/* The flags open_pool_fd() in kvp_store.c uses, less the access mode. */
+#define POOL_OPEN_FLAGS (O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW)
+
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/*
+ * Is anyone at all able to write the file right now? The kernel grants a
+ * read lease (F_SETLEASE, F_RDLCK) only while no open file of the inode
+ * has write access (fs/locks.c, check_conflicting_open(): i_writecount,
+ * which a shared writable mapping keeps up after its descriptor is
+ * closed too), and only to the file's owner or to CAP_LEASE: the daemon
+ * is uid 0, which owns the pools, and needs no capability and no /proc
+ * beyond its own. Our own descriptor counts, so a writable one is closed
+ * first and the file opened again afterwards (through /proc/self/fd, so
+ * the same inode, else by name with the inode compared): the locks taken
+ * through it are gone then (*ret_reopened). The lease is released at once.
+ *
+ * Returns 1: nobody could write (granted); 0: somebody could (EAGAIN), or
+ * the name now leads to another file; -errno: no lease here (not the
+ * owner, leases-enable 0, a filesystem without leases). If the file could
+ * not be opened for writing again, p->fd is the read-only one and
+ * p->fd_rdonly is set, so the next write re-opens it, and 0 is returned.
+ */
+static int pool_nobody_writes(struct kvp_pool *p, bool *ret_reopened)
+{
+	int fl = fcntl(p->fd, F_GETFL);
+	if (fl < 0)
+		return -errno;
+	_cleanup_close_ int rfd = open(p->path, O_RDONLY | POOL_OPEN_FLAGS);
+	if (rfd < 0)
+		return -errno;
+	if (!same_file(rfd, p->fd))
+		return 0;
+	/*
+	 * A writer opening the file while we hold the lease waits for us to
+	 * release it (microseconds), and the kernel signals us: SIGIO would
+	 * kill us, SIGURG is ignored unless a program asks for it.
+	 */
+	if (fcntl(rfd, F_SETSIG, SIGURG) < 0)
+		return -errno;
+	if ((fl & O_ACCMODE) != O_RDONLY) {
+		p->fd = safe_close(p->fd);
+		*ret_reopened = true;
+	}
+	int r = fcntl(rfd, F_SETLEASE, F_RDLCK) == 0 ? 1 : errno == EAGAIN ? 0 : -errno;
+	if (r > 0)
+		(void)fcntl(rfd, F_SETLEASE, F_UNLCK);
+	if (!*ret_reopened)
+		return r;
+
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", rfd);
+	int wfd = open(proc, (fl & O_ACCMODE) | (POOL_OPEN_FLAGS & ~O_NOFOLLOW));
+	if (wfd < 0)
+		wfd = open(p->path, (fl & O_ACCMODE) | POOL_OPEN_FLAGS);
+	if (wfd >= 0 && !same_file(wfd, rfd))
+		wfd = safe_close(wfd);
+	if (wfd < 0) {
+		p->fd = TAKE_FD(rfd);
+		p->fd_rdonly = true;
+		return 0;
+	}
+	p->fd = wfd;
+	return r;
+}
+
+/*
+ * After a lock timeout: may the caller go ahead without that lock? Yes if
+ * nobody can write the file (a read lease, above), or else if every holder
+ * of the conflicting locks has it open read-only (/proc, which the shipped
+ * unit hides, but which hv-kvp run by root sees: there the daemon's own
+ * writable descriptors always refuse the lease).
+ */
+static bool pool_no_writer(struct kvp_pool *p, bool flock_family, bool *ret_reopened)
+{
+	if (pool_nobody_writes(p, ret_reopened) > 0)
+		return true;
+	if (*ret_reopened && p->fd_rdonly)
+		return false; /* could not open it for writing again */
+	return kvp_lock_holders_readonly(p->fd, flock_family);
+}
+
 /*
  * Non-blocking attempts with a growing pause rather than F_SETLKW or a
  * blocking flock(): a lock held by a stuck program must not keep the daemon
  * from answering the kernel, which gives up after 30 s. When an exclusive
- * lock is not granted in time, the holders are looked up in /proc (only
- * then): if none of them has the file open for writing, none is in the
- * middle of a write, and the caller goes ahead without that lock (1).
- * Readers that wait (timeout_ms > 0) do the same: then nobody is writing.
+ * lock is not granted in time (and only then) the store asks whether
+ * anyone could be in the middle of a write (pool_no_writer()); if not, the
+ * caller goes ahead without that lock (1). Readers that wait
+ * (timeout_ms > 0) do the same: then nobody is writing.
  */
-int kvp_pool_lock(int fd, bool exclusive, unsigned timeout_ms)
+int kvp_pool_lock(struct kvp_pool *p, bool exclusive, unsigned timeout_ms)
 {
 	uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000u;
 	/* Not for a reader's single attempt: that one falls back on its index. */
 	bool inspect = exclusive || timeout_ms > 0;
+	int how = exclusive ? LOCK_EX : LOCK_SH;
 	unsigned pause = 50;
 	int ret = 0;
 
 	for (;;) {
-		if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
+		if (flock(p->fd, how | LOCK_NB) == 0)
 			break;
 		if (errno == EINTR)
 			continue;
 		if (errno != EWOULDBLOCK)
 			return -errno;
 		if (now_usec() >= deadline) {
-			if (!inspect || !kvp_lock_holders_readonly(fd, true))
+			bool reopened = false;
+			if (!inspect || !pool_no_writer(p, true, &reopened))
 				return -ETIMEDOUT;
-			ret = 1; /* go on without the flock: its holders only read */
+			ret = 1; /* go on without the flock: nobody writes */
 			break;
 		}
 		sleep_usec(pause);
@@ -85,7 +176,7 @@ int kvp_pool_lock(int fd, bool exclusive, unsigned timeout_ms)
 		.l_whence = SEEK_SET,
 	};
 	for (;;) {
-		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+		if (fcntl(p->fd, F_OFD_SETLK, &fl) == 0)
 			return ret;
 		if (errno == EINTR)
 			continue;
@@ -93,13 +184,23 @@ int kvp_pool_lock(int fd, bool exclusive, unsigned timeout_ms)
 			return ret; /* no OFD locks (pre-3.15 kernel): flock alone */
 		if (errno != EAGAIN && errno != EACCES) {
 			int r = -errno;
-			flock(fd, LOCK_UN);
+			flock(p->fd, LOCK_UN);
 			return r;
 		}
 		if (now_usec() >= deadline) {
-			if (inspect && kvp_lock_holders_readonly(fd, false))
+			bool reopened = false;
+			bool go = inspect && pool_no_writer(p, false, &reopened);
+			/*
+			 * Our flock went with the descriptor the lease check
+			 * closed: take it again, or give up if somebody took
+			 * it in between (a writer that opened after the check).
+			 */
+			if (go && reopened && ret == 0 && flock(p->fd, how | LOCK_NB) < 0)
+				go = false;
+			if (go)
 				return 1;
-			flock(fd, LOCK_UN);
+			if (p->fd >= 0)
+				flock(p->fd, LOCK_UN);
 			return -ETIMEDOUT;
 		}
 		sleep_usec(pause);

@@ -62,12 +62,15 @@ void kvp_pool_done(struct kvp_pool *p);
 /*
  * Locks: flock() first, then an OFD fcntl lock, retried until timeout_ms
  * (0: one attempt). Returns 0, -ETIMEDOUT or -errno; or 1: not granted in
- * time, but every holder of the lock that blocks it has the file open
- * read-only (kvp_lock_holders_readonly()), so nobody is writing and the
- * caller may go ahead without that lock. Looked up for exclusive locks,
- * and for shared ones with a timeout; the caller unlocks as usual.
+ * time, but nobody can be writing, so the caller may go ahead without that
+ * lock: the kernel granted a read lease (nobody has the file open for
+ * writing), or else every holder of the lock that blocks it has the file
+ * open read-only (kvp_lock_holders_readonly()). Looked up for exclusive
+ * locks, and for shared ones with a timeout; the caller unlocks as usual.
+ * p->fd may be a new open file of the same inode afterwards (the lease
+ * check closes a writable one); the inotify watch, on the inode, stays.
  */
-int kvp_pool_lock(int fd, bool exclusive, unsigned timeout_ms);
+int kvp_pool_lock(struct kvp_pool *p, bool exclusive, unsigned timeout_ms);
 void kvp_pool_unlock(int fd);
 
 /*

@@ -352,7 +352,7 @@ static int read_prepare(struct kvp_store *s, struct kvp_pool *p, bool retry, uns
 		return 0;
 	if (p->fd < 0)
 		return kvp_pool_load(p);
-	r = kvp_pool_lock(p->fd, false, wait_ms);
+	r = kvp_pool_lock(p, false, wait_ms);
 	if (r == -ETIMEDOUT) {
 		if (wait_ms)
 			return r;
@@ -454,7 +454,7 @@ static int pool_begin_write(struct kvp_store *s, struct kvp_pool *p)
 			return -EBADF;
 		if (p->fd_rdonly)
 			return -EROFS;
-		int r = kvp_pool_lock(p->fd, true, s->lock_timeout_ms);
+		int r = kvp_pool_lock(p, true, s->lock_timeout_ms);
 		if (r < 0)
 			return r;
 		if (r > 0)

@@ -1302,6 +1302,19 @@ static void test_readonly_holders(void)
 			fprintf(stderr, "\n  %s held by nobody: set %d, delete %d, set %d\n",
 				names[kind], r1, r2, r3);
 		CU_ASSERT(r1 == 0 && r2 == 0 && r3 == 0);
+		/*
+		 * Another program has the file open for writing without a
+		 * lock (as the daemon does beside hv-kvp): the lease is
+		 * refused, and /proc shows every holder read-only.
+		 */
+		int wfd = open(path, O_RDWR | O_CLOEXEC);
+		CU_ASSERT_FATAL(wfd >= 0);
+		r1 = kvp_store_set(s, 1, "b", names[kind]);
+		close(wfd);
+		if (r1)
+			fprintf(stderr, "\n  %s held by nobody, a writer open: set %d\n", names[kind],
+				r1);
+		CU_ASSERT(r1 == 0);
 		expect_get(s, 1, "b", names[kind]);
 		CU_ASSERT(kvp_store_count(s, 1, &n) == 0 && n == 2);
 		reap(pid);
@@ -1315,7 +1328,7 @@ static void test_readonly_holders(void)
 		reap(pid);
 		expect_get(s, 1, "b", names[kind]);
 	}
-	CU_ASSERT(kvp_store_get_stats(s, 1, &st) == 0 && st.lock_overrides == 12);
+	CU_ASSERT(kvp_store_get_stats(s, 1, &st) == 0 && st.lock_overrides == 16);
 
 	/*
 	 * The lock taken through an O_RDONLY descriptor, but the holder has
@@ -1327,6 +1340,97 @@ static void test_readonly_holders(void)
 	reap(pid);
 	expect_get(s, 1, "b", names[HOLD_OFD_RD]);
 	(void)v;
+	kvp_store_free(s);
+	unit_rm_rf(base);
+}
+
+/*
+ * In a child whose /proc is an empty tmpfs (as the shipped unit's
+ * ProcSubset=pid and ProtectProc=invisible leave it, and no /proc/self
+ * either): SET, DELETE, SET on pool 1 of dir, then the same SET with an
+ * extra O_RDWR descriptor of the file open. Exit bits: 1 <<0..2 a write
+ * did not do what expect_ok says, 1 << 3 no override counted, 1 << 4 the
+ * write with a writer present did not time out, 100+ setup.
+ */
+static int writes_without_proc(const char *dir, bool expect_ok)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		struct kvp_store_stats st;
+		struct kvp_store *s;
+		char path[128];
+		int bad = 0;
+
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("none", "/proc", "tmpfs", 0, NULL) < 0 ||
+		    access("/proc/locks", F_OK) == 0 || access("/proc/self", F_OK) == 0)
+			_exit(100);
+		if (kvp_store_open(dir, NULL, &s) != 0)
+			_exit(101);
+		kvp_store_set_lock_timeout(s, 100);
+		int r[3] = { kvp_store_set(s, 1, "b", "no proc"), kvp_store_delete(s, 1, "a"),
+			     kvp_store_set(s, 1, "a", "1") };
+		for (int i = 0; i < 3; i++)
+			bad |= ((expect_ok ? r[i] != 0 : r[i] != -ETIMEDOUT) << i);
+		bad |= (expect_ok && (kvp_store_get_stats(s, 1, &st) != 0 || st.lock_overrides == 0))
+		       << 3;
+		pool_path(dir, 1, path);
+		int wfd = open(path, O_RDWR | O_CLOEXEC);
+		bad |= (wfd < 0 || kvp_store_set(s, 1, "b", "writer open") != -ETIMEDOUT) << 4;
+		kvp_store_free(s);
+		_exit(bad);
+	}
+	int status = 0;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * The same without /proc: the read lease alone shows that nobody can be
+ * writing (docs/pool-store.md, "Locking"), so a read-only holder does not
+ * block writes where the daemon cannot look holders up; a holder with the
+ * file open for writing, or any other open for writing, still does.
+ */
+static void test_readonly_holders_no_proc(void)
+{
+	static const char *const names[] = { "flock LOCK_SH", "flock LOCK_EX", "POSIX F_RDLCK",
+					     "OFD F_RDLCK" };
+	char base[64], dir[96], path[128], v[KVP_VALUE_MAX];
+	struct kvp_store *s;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "\n  skipped: needs root (holders as nobody, a private /proc)\n");
+		return;
+	}
+	tmpdir(base, dir);
+	CU_ASSERT_FATAL(chmod(base, 0755) == 0);
+	CU_ASSERT_FATAL(kvp_store_open(dir, NULL, &s) == 0);
+	CU_ASSERT(kvp_store_set(s, 1, "a", "1") == 0);
+	kvp_store_free(s);
+	pool_path(dir, 1, path);
+
+	for (int kind = HOLD_FLOCK_SH; kind <= HOLD_OFD_RD; kind++) {
+		pid_t pid = hold_lock(path, (enum holder_kind)kind, true, false, false);
+		int bad = writes_without_proc(dir, true);
+		reap(pid);
+		if (bad)
+			fprintf(stderr, "\n  %s held by nobody, no /proc: %d\n", names[kind], bad);
+		CU_ASSERT(bad == 0);
+
+		pid = hold_lock(path, (enum holder_kind)kind, false, true, false);
+		bad = writes_without_proc(dir, false);
+		reap(pid);
+		if (bad)
+			fprintf(stderr, "\n  %s held O_RDWR, no /proc: %d\n", names[kind], bad);
+		CU_ASSERT(bad == 0);
+	}
+	CU_ASSERT_FATAL(kvp_store_open(dir, NULL, &s) == 0);
+	expect_get(s, 1, "b", "no proc");
+	CU_ASSERT(kvp_store_get(s, 1, "a", v) == 0 && strcmp(v, "1") == 0);
 	kvp_store_free(s);
 	unit_rm_rf(base);
 }
@@ -1632,6 +1736,7 @@ static const struct unit_test tests[] = {
 	{ "random_model", test_random_model },
 	{ "stalled_writer_reads", test_stalled_writer_reads },
 	{ "readonly_holders", test_readonly_holders },
+	{ "readonly_holders_no_proc", test_readonly_holders_no_proc },
 	{ "lockinfo_parse", test_lockinfo_parse },
 	{ "nofollow", test_nofollow },
 	{ "bad_pool_at_open", test_bad_pool_at_open },
