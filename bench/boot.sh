@@ -67,7 +67,7 @@ while [ $k -lt "$REPEAT" ]; do
 		say "$c #$k: $ms ms (CPU $cms ms)"
 		echo "$c $ms $cms" >>"$work/res"
 		case $c in
-		kvp/*) row=records/${c#kvp/} ;;
+		kvp/*) row=$c ;;
 		absent/*) row=absent/${c#absent/} ;;
 		esac
 		[ -z "${BENCH_RAW:-}" ] || printf 'boot %s hvguest %s ms -1\nboot-cpu %s hvguest %s ms -1\n' \

@@ -4,7 +4,7 @@
 # answering N1 and then N2 requests of each op from hv-hostsim bench on a
 # pool of 100 records; (calls(N2) - calls(N1)) / (N2 - N1) removes start-up
 # and shutdown. Prints "op calls_per_op" lines and a table; appends
-# "syscalls OP hvguest X calls/op -1" to $BENCH_RAW.
+# "syscalls OP hvguest X calls -1" to $BENCH_RAW.
 # Goal (report only): SET <= 9, GET and ENUMERATE <= 4.
 # Used by tests/integration/test-kvp-syscalls.sh (BENCH_SYSCALLS_OPS, _N1, _N2).
 set -u
@@ -44,7 +44,7 @@ for op in $OPS; do
 	x=$(awk -v a="$a" -v b="$b" -v n=$((N2 - N1)) 'BEGIN { printf "%.2f", (b - a) / n }')
 	echo "$op $x" >>"$work/res"
 	echo "calls $op $x"
-	[ -z "${BENCH_RAW:-}" ] || echo "syscalls $op hvguest $x calls/op -1" >>"$BENCH_RAW"
+	[ -z "${BENCH_RAW:-}" ] || echo "syscalls $op hvguest $x calls -1" >>"$BENCH_RAW"
 done
 echo
 echo "hypervkvpd system calls per request (pool of 100 records; $N2 minus $N1 requests)"
