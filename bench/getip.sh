@@ -119,8 +119,9 @@ awk '
 		printf "  %-10s %12s %12s %10s\n", "interfaces", "hypervkvpd", "upstream", "upst/ours"
 		for (f = 1; f <= 200; f += 199) {
 			o = med(f, "hypervkvpd"); u = med(f, "upstream")
-			printf "  %-10s %12s %12s %10s\n", f, o == "" ? "-" : o, u == "" ? "-" : u,
-				o != "" && u != "" && o > 0 ? sprintf("%.1fx", u / o) : "-"
+			# Parentheses: an unparenthesised ">" in printf'"'"'s arguments redirects (mawk).
+			printf "  %-10s %12s %12s %10s\n", f, (o == "" ? "-" : o), (u == "" ? "-" : u),
+				(o != "" && u != "" && o > 0 ? sprintf("%.1fx", u / o) : "-")
 		}
 		o = med(200, "hypervkvpd"); u = med(200, "upstream")
 		if (o != "")

@@ -28,12 +28,12 @@ awk '
 		if ($6 + 0 > rss[c]) rss[c] = $6 + 0
 	}
 	END {
-		printf "%-10s %-10s %-6s %-22s %-22s %-22s %8s %8s %8s %8s %8s\n", "bench", "case", "unit",
+		printf "%-10s %-12s %-6s %-22s %-22s %-22s %8s %8s %8s %8s %8s\n", "bench", "case", "unit",
 			"hvguest med (min-max)", "upstream med (min-max)", "null med (min-max)",
 			"/null", "vs upst", "RSS ours", "RSS upst", "RSS null"
 		for (i = 1; i <= nk; i++) {
 			k = order[i]; split(k, K, SUBSEP)
-			line = sprintf("%-10s %-10s %-6s", K[1], K[2], unit[k])
+			line = sprintf("%-10s %-12s %-6s", K[1], K[2], unit[k])
 			for (r = 1; r <= 3; r++) {
 				resp = r == 1 ? "hvguest" : r == 2 ? "upstream" : "null"
 				c = k SUBSEP resp; m = n[c] + 0
