@@ -302,6 +302,14 @@ if [ "${BENCH_KVP_ONLY:-0}" != 1 ]; then
 	BUILD=$BUILD sh "$(dirname "$0")/vss-stall.sh" || failed=1
 	echo
 	BUILD=$BUILD sh "$(dirname "$0")/vss-levels.sh" || failed=1
+	echo
+	BUILD=$BUILD sh "$(dirname "$0")/fcopy-disk.sh" || failed=1
+	echo
+	BUILD=$BUILD sh "$(dirname "$0")/boot.sh" || failed=1
+	echo
+	BUILD=$BUILD sh "$(dirname "$0")/getip.sh" || failed=1
+	echo
+	BUILD=$BUILD sh "$(dirname "$0")/kvp-syscalls.sh" || failed=1
 fi
 echo
 sh "$(dirname "$0")/summary.sh" "$BENCH_RAW"

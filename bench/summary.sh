@@ -4,7 +4,7 @@
 # (bench/run.sh sets it and calls this at the end). One line a run:
 #   BENCH ROW RESPONDER VALUE UNIT RSS_KB
 # RESPONDER is hvguest, upstream or null (the transport's ceiling); UNIT is
-# ops/s or MB/s (higher is better) or ms (lower is better); RSS_KB is the
+# ops/s or MB/s (higher is better) or ms or calls (system calls per request; lower is better); RSS_KB is the
 # responder's peak RSS (VmHWM) or -1. Each cell shows the median and, below
 # BENCH_SUMMARY_SPREAD=0, the spread (min-max) of the runs; the ratios are
 # of the medians, oriented so that > 1 means hvguest is better.
@@ -28,12 +28,12 @@ awk '
 		if ($6 + 0 > rss[c]) rss[c] = $6 + 0
 	}
 	END {
-		printf "%-10s %-10s %-6s %-22s %-22s %-22s %8s %8s %8s %8s %8s\n", "bench", "case", "unit",
+		printf "%-10s %-12s %-6s %-22s %-22s %-22s %8s %8s %8s %8s %8s\n", "bench", "case", "unit",
 			"hvguest med (min-max)", "upstream med (min-max)", "null med (min-max)",
 			"/null", "vs upst", "RSS ours", "RSS upst", "RSS null"
 		for (i = 1; i <= nk; i++) {
 			k = order[i]; split(k, K, SUBSEP)
-			line = sprintf("%-10s %-10s %-6s", K[1], K[2], unit[k])
+			line = sprintf("%-10s %-12s %-6s", K[1], K[2], unit[k])
 			for (r = 1; r <= 3; r++) {
 				resp = r == 1 ? "hvguest" : r == 2 ? "upstream" : "null"
 				c = k SUBSEP resp; m = n[c] + 0
@@ -44,7 +44,7 @@ awk '
 				med[resp] = (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
 				line = line sprintf(" %-22s", fmt(med[resp]) " (" fmt(a[1]) "-" fmt(a[m]) ")")
 			}
-			lower = unit[k] == "ms"
+			lower = unit[k] == "ms" || unit[k] == "calls"
 			o = med["hvguest"]; u = med["upstream"]; z = med["null"]
 			line = line sprintf(" %8s", o != "" && z != "" && z > 0 && o > 0 ? sprintf("%.2f", lower ? z / o : o / z) : "-")
 			line = line sprintf(" %8s", o != "" && u != "" && u > 0 && o > 0 ? sprintf("%.2fx", lower ? u / o : o / u) : "-")
@@ -56,7 +56,9 @@ awk '
 			print line
 		}
 		print "/null: hvguest as a fraction of the ceiling; vs upst: how many times better than upstream"
-		print "(for ms rows, lower is better and both are inverted); RSS: the largest peak over the runs."
+		print "(for ms and calls rows, lower is better and both are inverted); RSS: the largest peak over the runs."
+		print "fcopy-disk: the null column is the durable ceiling, min(null, dd conv=fsync) of each round;"
+		print "boot-cpu: the daemon'"'"'s CPU time, start to exit; syscalls: per request, under strace."
 	}' "$raw"
 # Issue 15's goals for the VSS stall against the number of filesystems
 # (bench/vss-levels.sh): at 8, <= 1.5x the stall at 1 and <= 0.25x upstream's.
