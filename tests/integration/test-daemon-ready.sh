@@ -13,6 +13,7 @@
 # Never sends FREEZE: hypervvssd runs here without a chroot, with an include
 # list that matches nothing.
 . "${HVGUEST_SRC:-.}/tests/integration/lib.sh"
+hv_trusted_tmpdir # $T/dest is fcopy.allowed_roots
 hv_setup hypervkvpd hypervvssd hypervfcopyd hv-hostsim
 LISTEN=$HVGUEST_BUILD/tests/helpers/sd-notify-listen
 [ -x "$LISTEN" ] || hv_skip "$LISTEN is not built (make check builds it)"
@@ -25,7 +26,8 @@ stop_all() {
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
 	PIDS=""
 }
-trap 'stop_all; hv_cleanup' EXIT
+# hv_cleanup exits with the status the test ended with: keep it past stop_all.
+trap 'rc=$?; stop_all; (exit $rc); hv_cleanup' EXIT
 
 ms() { date +%s%3N; }
 
