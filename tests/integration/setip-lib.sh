@@ -34,3 +34,14 @@ setip_eth0() {
 	echo "{$GUID}" >"$T/sys/eth0/device/device_id"
 	echo "$MAC" >"$T/sys/eth0/address"
 }
+
+# same_file EXPECTED ACTUAL MODE: ACTUAL was written, is EXPECTED to the byte,
+# has MODE, and no temporary file is left beside it.
+same_file() {
+	[ -f "$2" ] || hv_fail "$2 was not written"
+	cmp -s "$1" "$2" || { diff -u "$1" "$2"; hv_fail "$2 differs from $1"; }
+	m=$(stat -c %a "$2")
+	[ "$m" = "$3" ] || hv_fail "$2 has mode $m, expected $3"
+	ls -A "$(dirname "$2")" | grep -q '\.hvguest-' && hv_fail "temporary file left in $(dirname "$2")"
+	return 0
+}

@@ -82,15 +82,6 @@ live() { # global addresses and default routes, one a line, sorted
 	} | sed 's/ *$//' | sort
 }
 
-same_file() { # EXPECTED ACTUAL MODE
-	[ -f "$2" ] || hv_fail "$2 was not written"
-	cmp -s "$1" "$2" || { diff -u "$1" "$2"; hv_fail "$2 differs from $1"; }
-	m=$(stat -c %a "$2")
-	[ "$m" = "$3" ] || hv_fail "$2 has mode $m, expected $3"
-	ls -A "$(dirname "$2")" | grep -q '\.hvguest-' && hv_fail "temporary file left in $(dirname "$2")"
-	return 0
-}
-
 argv_is() { # EXPECTED (lines)
 	printf '%s\n' "$@" | cmp -s - "$T/argv.log" ||
 		{ cat "$T/argv.log"; hv_fail "commands run were not: $*"; }
