@@ -20,10 +20,7 @@ INC="/mnt/a /mnt/b"
 # not recorded (else fail with WHY); then the daemon is killed (SIGKILL) and
 # the host goes, leaving /mnt/b frozen and its record behind.
 freeze_record_kill() {
-	"$HVGUEST_BUILD/hv-hostsim" vss --socket "$R/run/vss.sock" -t 30 -e freeze \
-		-e 'expect-status S_OK' -e 'sleep 20000' >"$T/$1.out" 2>&1 &
-	HOSTSIM_PID=$!
-	hv_wait 10 grep -q '^FREEZE: S_OK' "$T/$1.out" || { cat "$T/$1.out"; hv_fail "no FREEZE reply"; }
+	vss_freeze_hold "$1"
 	is_frozen "$R/mnt/b" || hv_fail "/mnt/b not frozen by FREEZE"
 	cat "$R/run/hvguest/vss-frozen"
 	grep -q ' /mnt/b$' "$R/run/hvguest/vss-frozen" || hv_fail "the record does not name /mnt/b"
