@@ -30,16 +30,8 @@ DIRTY_MB=${BENCH_VSS_LEVELS_DIRTY_MB:-32}
 COUNTS=${BENCH_VSS_LEVELS_COUNTS:-1 2 4 8}
 WRITE_S=${BENCH_VSS_LEVELS_SECONDS:-2.5}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "vss levels: skipped (needs root for loop mounts and FIFREEZE)"
-	exit 0
-fi
-. "$HVGUEST_SRC/tests/integration/lib.sh"
-. "$HVGUEST_SRC/tests/integration/vss-lib.sh"
-hv_skip() { echo "vss levels: skipped ($*)"; exit 0; }
-vss_need_root "$@"
-vss_setup
-vss_copy_prog "$HVGUEST_BUILD/bench/vss-upstream" /bin/vss-upstream
+. "$HVGUEST_SRC/bench/vss-lib.sh"
+vss_bench_setup "vss levels" "$@"
 # BENCH_VSS_BEFORE=PATH: another hypervvssd binary (an older build) as a
 # third responder, "before", to measure a change in the same run.
 if [ -n "${BENCH_VSS_BEFORE:-}" ]; then
@@ -63,26 +55,7 @@ one_run() { # responder count -> "blocked_ms gap_ms"
 		mounts="$mounts /mnt/d$i"
 		i=$((i + 1))
 	done
-	"$HVGUEST_BUILD/bench/vss-writer" "$R/mnt/w/data" "$WRITE_S" >"$T/writer.out" 2>&1 &
-	wpid=$!
-	sleep 0.7
-	"$HVGUEST_BUILD/hv-hostsim" vss --socket "$R/run/vss.sock" -t 30 -e freeze \
-		-e 'expect-status S_OK' -e thaw -e 'expect-status S_OK' >"$T/hs.out" 2>&1 &
-	HOSTSIM_PID=$!
-	hv_wait 5 test -S "$R/run/vss.sock" || hv_fail "hv-hostsim did not listen"
-	case $1 in
-	hypervvssd) vssd_start "$mounts" ;;
-	upstream) chroot "$R" /bin/vss-upstream /run/vss.sock $mounts >>"$T/vssd.log" 2>&1 &
-		VSSD_PID=$! ;;
-	before) chroot "$R" /bin/hypervvssd-before -c /dev/null -o vss.device=/run/vss.sock \
-			-o "vss.include=$mounts" -o vss.state_dir=/run/hvguest -o vss.hooks_dir=/hooks \
-			>>"$T/vssd.log" 2>&1 &
-		VSSD_PID=$! ;;
-	esac
-	wait "$HOSTSIM_PID" || { cat "$T/hs.out"; hv_fail "$1: hv-hostsim failed"; }
-	HOSTSIM_PID=
-	vssd_stop
-	wait "$wpid" || { cat "$T/writer.out"; hv_fail "writer failed"; }
+	vss_bench_round "$1" "$mounts" "$WRITE_S"
 	i=1
 	while [ "$i" -lt "$2" ]; do
 		rm -f "$R/mnt/d$i/dirty"
@@ -94,8 +67,6 @@ one_run() { # responder count -> "blocked_ms gap_ms"
 	[ -n "$b" ] || hv_fail "no max_blocked_ms from the writer (no /proc/thread-self/schedstat?)"
 	echo "$b $g"
 }
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 for n in $COUNTS; do : >"$T/hypervvssd.$n"; : >"$T/upstream.$n"; : >"$T/before.$n"; done
 k=0

@@ -20,17 +20,8 @@ export HVGUEST_SRC HVGUEST_BUILD
 REPEAT=${BENCH_VSS_REPEAT:-5}
 DIRTY_MB=${BENCH_VSS_DIRTY_MB:-200}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "vss: skipped (needs root for loop mounts and FIFREEZE)"
-	exit 0
-fi
-. "$HVGUEST_SRC/tests/integration/lib.sh"
-. "$HVGUEST_SRC/tests/integration/vss-lib.sh"
-# Skips inside the helpers exit 77: a report, not a failure.
-hv_skip() { echo "vss: skipped ($*)"; exit 0; }
-vss_need_root "$@"
-vss_setup
-vss_copy_prog "$HVGUEST_BUILD/bench/vss-upstream" /bin/vss-upstream
+. "$HVGUEST_SRC/bench/vss-lib.sh"
+vss_bench_setup "vss" "$@"
 vss_image w ext4 64
 vss_image d1 ext4 $((DIRTY_MB * 2 + 64))
 vss_image d2 ext4 $((DIRTY_MB * 2 + 64))
@@ -40,30 +31,13 @@ one_run() { # responder -> "gap_ms freeze_ms"
 	for d in d1 d2; do
 		dd if=/dev/zero of="$R/mnt/$d/dirty" bs=1M count="$DIRTY_MB" 2>/dev/null
 	done
-	"$HVGUEST_BUILD/bench/vss-writer" "$R/mnt/w/data" 3 >"$T/writer.out" 2>&1 &
-	wpid=$!
-	sleep 0.7
-	"$HVGUEST_BUILD/hv-hostsim" vss --socket "$R/run/vss.sock" -t 30 -e freeze \
-		-e 'expect-status S_OK' -e thaw -e 'expect-status S_OK' >"$T/hs.out" 2>&1 &
-	HOSTSIM_PID=$!
-	hv_wait 5 test -S "$R/run/vss.sock" || hv_fail "hv-hostsim did not listen"
-	case $1 in
-	hypervvssd) vssd_start "$MOUNTS" ;;
-	upstream) chroot "$R" /bin/vss-upstream /run/vss.sock $MOUNTS >>"$T/vssd.log" 2>&1 &
-		VSSD_PID=$! ;;
-	esac
-	wait "$HOSTSIM_PID" || { cat "$T/hs.out"; hv_fail "$1: hv-hostsim failed"; }
-	HOSTSIM_PID=
-	vssd_stop
-	wait "$wpid" || { cat "$T/writer.out"; hv_fail "writer failed"; }
+	vss_bench_round "$1" "$MOUNTS" 3
 	gap=$(sed -n 's/^max_gap_ms=\([0-9.]*\).*/\1/p' "$T/writer.out")
 	fz=$(sed -n 's/^FREEZE: S_OK (\([0-9.]*\) ms)/\1/p' "$T/hs.out")
 	rm -f "$R/mnt/d1/dirty" "$R/mnt/d2/dirty"
 	sync -f "$R/mnt/d1/." 2>/dev/null
 	echo "$gap $fz"
 }
-
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 : >"$T/hypervvssd.res"
 : >"$T/upstream.res"

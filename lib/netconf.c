@@ -529,11 +529,30 @@ static const struct netconf_backend *choose(const struct netconf_options *o, con
 	return detect(o, ifname, why);
 }
 
-int netconf_set_ip_info(const struct netconf_options *opts, const struct kvp_ip_request *req,
-			const char **ret_bad_token)
+/* The plan for req on ifname (allocated, in *ret): 0, -ENOMEM, or -EINVAL
+ * for a bad token (ret_bad_token, if set, points to it). */
+static int plan_new(const struct kvp_ip_request *req, const char *ifname, const char *mac,
+		    struct netconf_plan **ret, const char **ret_bad_token)
 {
 	/* Per thread, so that the daemon's lib stays free of shared mutable state. */
 	static __thread char bad[NETCONF_TOKEN_MAX];
+	_cleanup_free_ struct netconf_plan *plan = NULL;
+
+	plan = malloc(sizeof(*plan));
+	if (!plan)
+		return -ENOMEM;
+	if (netconf_plan_build(req, ifname, mac, plan, bad) < 0) {
+		if (ret_bad_token)
+			*ret_bad_token = bad;
+		return -EINVAL;
+	}
+	*ret = TAKE_PTR(plan);
+	return 0;
+}
+
+int netconf_set_ip_info(const struct netconf_options *opts, const struct kvp_ip_request *req,
+			const char **ret_bad_token)
+{
 	struct netconf_options o = *opts;
 	char ifname[IF_NAMESIZE], mac[18], why[NETCONF_WHY_MAX];
 	_cleanup_free_ struct netconf_plan *plan = NULL;
@@ -545,15 +564,9 @@ int netconf_set_ip_info(const struct netconf_options *opts, const struct kvp_ip_
 	r = find_interface(o.sysfs_net, req->adapter_id, ifname, mac);
 	if (r < 0)
 		return r == -ENODEV ? r : apply_error(r);
-	plan = malloc(sizeof(*plan));
-	if (!plan)
-		return -ENOMEM;
-	r = netconf_plan_build(req, ifname, mac, plan, bad);
-	if (r < 0) {
-		if (ret_bad_token)
-			*ret_bad_token = bad;
-		return -EINVAL;
-	}
+	r = plan_new(req, ifname, mac, &plan, ret_bad_token);
+	if (r < 0)
+		return r;
 	deadline = netconf_now_ms() + o.apply_timeout_ms;
 	b = choose(&o, ifname, why);
 	say(&o, "backend %s: %s", b->name, why);
@@ -588,7 +601,6 @@ static int find_interface_by_name(const char *sysfs_net, const char *name, char 
 int netconf_dry_run(const struct netconf_options *opts, const char *ifname_or_guid,
 		    const struct kvp_ip_request *req, FILE *out, const char **ret_bad_token)
 {
-	static __thread char bad[NETCONF_TOKEN_MAX];
 	struct netconf_options o = *opts;
 	char ifname[IF_NAMESIZE], mac[18], guid[40], why[NETCONF_WHY_MAX] = "", path[PATH_MAX];
 	_cleanup_free_ struct netconf_plan *plan = NULL;
@@ -602,15 +614,9 @@ int netconf_dry_run(const struct netconf_options *opts, const char *ifname_or_gu
 		r = find_interface_by_name(o.sysfs_net, ifname_or_guid, ifname, mac);
 	if (r < 0)
 		return r;
-	plan = malloc(sizeof(*plan));
-	if (!plan)
-		return -ENOMEM;
-	r = netconf_plan_build(req, ifname, mac, plan, bad);
-	if (r < 0) {
-		if (ret_bad_token)
-			*ret_bad_token = bad;
-		return -EINVAL;
-	}
+	r = plan_new(req, ifname, mac, &plan, ret_bad_token);
+	if (r < 0)
+		return r;
 	b = choose(&o, ifname, why);
 	fprintf(out, "interface: %s (%s)\nbackend: %s\nreason: %s\n", ifname, mac, b->name, why);
 	if (b->run_whole) {

@@ -85,6 +85,31 @@ kvpd_start() {
 	KVPD_PID=$!
 }
 
+# fcopyd_start ALLOWED_ROOTS [ARGS...]: hypervfcopyd in the background on the
+# legacy transport at $T/fc.sock, logging to $T/kvpd.log (KVPD_PID, so that
+# hv_cleanup stops it and shows the log on failure).
+fcopyd_start() {
+	fcopyd_roots=$1
+	shift
+	"$HVGUEST_BUILD/hypervfcopyd" -c /dev/null -o "fcopy.device=$T/fc.sock" \
+		-o fcopy.transport=chardev -o "fcopy.allowed_roots=$fcopyd_roots" -d "$@" \
+		>>"$T/kvpd.log" 2>&1 &
+	KVPD_PID=$!
+}
+
+# fcopy_hostsim NAME [ARGS...]: one `hv-hostsim fcopy` run on $T/fc.sock with
+# --timeout ${FC_TIMEOUT:-20}; its output goes to $T/NAME.out (shown too,
+# prefixed with NAME). Returns hv-hostsim's exit status.
+fcopy_hostsim() {
+	name=$1
+	shift
+	"$HVGUEST_BUILD/hv-hostsim" fcopy --socket "$T/fc.sock" --timeout "${FC_TIMEOUT:-20}" "$@" \
+		>"$T/$name.out" 2>&1
+	rc=$?
+	sed "s/^/    $name: /" "$T/$name.out"
+	return $rc
+}
+
 # kvpd_alive: fail unless the daemon is still running.
 kvpd_alive() {
 	[ -n "$KVPD_PID" ] && kill -0 "$KVPD_PID" 2>/dev/null ||

@@ -93,27 +93,27 @@ fi
 	cmp -s "$tmp/defaults.conf" "$tmp/again" || bad "--dump-config output does not load back"
 
 # Errors: exit 2, naming file, line and key (or the -o option).
+# refused WHAT PATTERN ARGS...: "$BIN" ARGS exits 2 and, unless PATTERN is
+# empty, says PATTERN (a grep regex) on stderr, kept in $tmp/err.
+refused() {
+	what=$1 pattern=$2
+	shift 2
+	"$BIN" "$@" >/dev/null 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq 2 ] || bad "$what: exit $rc, expected 2"
+	[ -z "$pattern" ] || grep -q -- "$pattern" "$tmp/err" || bad "$what message: $(cat "$tmp/err")"
+}
 printf '[kvp]\n\ndevice = dev/relative\n' >"$tmp/bad.conf"
-"$BIN" --check-config -c "$tmp/bad.conf" >/dev/null 2>"$tmp/err"
-rc=$?
-[ $rc -eq 2 ] || bad "bad file: exit $rc, expected 2"
-grep -q "$tmp/bad.conf:3: \[kvp\] device: " "$tmp/err" || bad "bad file message: $(cat "$tmp/err")"
+refused "bad file" "$tmp/bad.conf:3: \[kvp\] device: " --check-config -c "$tmp/bad.conf"
 
 printf '[kvp]\nno_such_key = 1\n' >"$tmp/bad.conf"
-"$BIN" --check-config -c "$tmp/bad.conf" >/dev/null 2>"$tmp/err"
-rc=$?
-[ $rc -eq 2 ] || bad "unknown key: exit $rc, expected 2"
-grep -q "bad.conf:2: \[kvp\] no_such_key: unknown key" "$tmp/err" ||
-	bad "unknown key message: $(cat "$tmp/err")"
+refused "unknown key" "bad.conf:2: \[kvp\] no_such_key: unknown key" \
+	--check-config -c "$tmp/bad.conf"
 
-"$BIN" --check-config -c /dev/null -o kvp.fqdn_timeout=1h >/dev/null 2>"$tmp/err"
-rc=$?
-[ $rc -eq 2 ] || bad "bad -o: exit $rc, expected 2"
-grep -q -- "-o kvp.fqdn_timeout=1h: out of range" "$tmp/err" || bad "bad -o message: $(cat "$tmp/err")"
+refused "bad -o" "-o kvp.fqdn_timeout=1h: out of range" --check-config -c /dev/null \
+	-o kvp.fqdn_timeout=1h
 
-"$BIN" -c "$tmp/missing.conf" --check-config >/dev/null 2>"$tmp/err"
-rc=$?
-[ $rc -eq 2 ] || bad "missing -c file: exit $rc, expected 2"
+refused "missing -c file" "" -c "$tmp/missing.conf" --check-config
 
 # -o and -d override the file.
 printf '[kvp]\npool_dir = /from/file\n' >"$tmp/ok.conf"
@@ -135,11 +135,8 @@ done
 # value on that list is documented in hvguest.conf(5), hypervkvpd(8), the
 # sample file and --help.
 printf '[kvp]\n\nifconfig_backend = wicked\n' >"$tmp/bad.conf"
-"$BIN" --check-config -c "$tmp/bad.conf" >/dev/null 2>"$tmp/err"
-rc=$?
-[ $rc -eq 2 ] || bad "unknown backend: exit $rc, expected 2"
-grep -q "bad.conf:3: \[kvp\] ifconfig_backend: not one of: auto, " "$tmp/err" ||
-	bad "unknown backend message: $(cat "$tmp/err")"
+refused "unknown backend" "bad.conf:3: \[kvp\] ifconfig_backend: not one of: auto, " \
+	--check-config -c "$tmp/bad.conf"
 backends=$(sed -n 's/.*not one of: \(.*\): "wicked".*/\1/p' "$tmp/err" | tr -d ,)
 [ -n "$backends" ] || bad "no backend list in: $(cat "$tmp/err")"
 KVPD_MAN=$SRC/man/hypervkvpd.8.in

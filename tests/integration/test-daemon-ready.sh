@@ -13,6 +13,7 @@
 # Never sends FREEZE: hypervvssd runs here without a chroot, with an include
 # list that matches nothing.
 . "${HVGUEST_SRC:-.}/tests/integration/lib.sh"
+hv_trusted_tmpdir # $T/dest is fcopy.allowed_roots
 hv_setup hypervkvpd hypervvssd hypervfcopyd hv-hostsim
 LISTEN=$HVGUEST_BUILD/tests/helpers/sd-notify-listen
 [ -x "$LISTEN" ] || hv_skip "$LISTEN is not built (make check builds it)"
@@ -25,7 +26,8 @@ stop_all() {
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
 	PIDS=""
 }
-trap 'stop_all; hv_cleanup' EXIT
+# hv_cleanup exits with the status the test ended with: keep it past stop_all.
+trap 'rc=$?; stop_all; (exit $rc); hv_cleanup' EXIT
 
 ms() { date +%s%3N; }
 
@@ -78,17 +80,28 @@ check_registered_first() {
 
 mkdir -p "$T/dest"
 INC=/nonexistent-hvguest-test-mount
+# The daemons on their $T/vmbus devices, each started the same way every time
+# (daemon_fcopy NAME: the legacy transport, notify and log files NAME's).
+daemon_kvp() {
+	daemon kvp hypervkvpd -o "kvp.device=$T/vmbus/kvp.sock" -o "kvp.pool_dir=$T/pools" \
+		-o "kvp.os_release=$T/os-release"
+}
+daemon_vss() {
+	daemon vss hypervvssd -o "vss.device=$T/vmbus/vss.sock" -o "vss.include=$INC" \
+		-o "vss.state_dir=$T/run" -o "vss.hooks_dir=$T/hooks"
+}
+daemon_fcopy() {
+	daemon "$1" hypervfcopyd -o "fcopy.device=$T/vmbus/fcopy.sock" -o fcopy.transport=chardev \
+		-o "fcopy.allowed_roots=$T/dest"
+}
 
 hv_log "absent at start: READY=1 at once (kvp, vss, fcopy legacy, fcopy UIO)"
 listen kvp
-daemon kvp hypervkvpd -o "kvp.device=$T/vmbus/kvp.sock" -o "kvp.pool_dir=$T/pools" \
-	-o "kvp.os_release=$T/os-release"
+daemon_kvp
 listen vss
-daemon vss hypervvssd -o "vss.device=$T/vmbus/vss.sock" -o "vss.include=$INC" \
-	-o "vss.state_dir=$T/run" -o "vss.hooks_dir=$T/hooks"
+daemon_vss
 listen fcl
-daemon fcl hypervfcopyd -o "fcopy.device=$T/vmbus/fcopy.sock" -o fcopy.transport=chardev \
-	-o "fcopy.allowed_roots=$T/dest"
+daemon_fcopy fcl
 listen fcu
 U=$T/uio
 daemon fcu hypervfcopyd -o fcopy.transport=uio -o "fcopy.sysfs_root=$U/sys/bus/vmbus/devices" \
@@ -141,11 +154,9 @@ PIDS="$PIDS $!"
 hv_wait 5 test -S "$T/vmbus/kvp.sock" && hv_wait 5 test -S "$T/vmbus/vss.sock" ||
 	hv_fail "hv-hostsim did not listen"
 listen kvp
-daemon kvp hypervkvpd -o "kvp.device=$T/vmbus/kvp.sock" -o "kvp.pool_dir=$T/pools" \
-	-o "kvp.os_release=$T/os-release"
+daemon_kvp
 listen vss
-daemon vss hypervvssd -o "vss.device=$T/vmbus/vss.sock" -o "vss.include=$INC" \
-	-o "vss.state_dir=$T/run" -o "vss.hooks_dir=$T/hooks"
+daemon_vss
 check_registered_first kvp
 check_registered_first vss
 stop_all
@@ -156,12 +167,9 @@ for d in kvp vss fcopy; do
 	listen "$d" --hold "$T/vmbus/$d.sock"
 done
 t0=$(ms)
-daemon kvp hypervkvpd -o "kvp.device=$T/vmbus/kvp.sock" -o "kvp.pool_dir=$T/pools" \
-	-o "kvp.os_release=$T/os-release"
-daemon vss hypervvssd -o "vss.device=$T/vmbus/vss.sock" -o "vss.include=$INC" \
-	-o "vss.state_dir=$T/run" -o "vss.hooks_dir=$T/hooks"
-daemon fcopy hypervfcopyd -o "fcopy.device=$T/vmbus/fcopy.sock" -o fcopy.transport=chardev \
-	-o "fcopy.allowed_roots=$T/dest"
+daemon_kvp
+daemon_vss
+daemon_fcopy fcopy
 sleep 2
 for d in kvp vss fcopy; do
 	grep -q 'opened, registering' "$T/$d.log" || { show "$d"; hv_fail "$d: did not open the device"; }

@@ -9,19 +9,8 @@ hv_setup hypervfcopyd hv-hostsim
 
 D=$T/dest
 mkdir "$D"
-"$HVGUEST_BUILD/hypervfcopyd" -c /dev/null -o "fcopy.device=$T/fc.sock" \
-	-o fcopy.transport=chardev -o fcopy.allowed_roots=/ -d >>"$T/kvpd.log" 2>&1 &
-KVPD_PID=$!
+fcopyd_start /
 
-fc() {
-	name=$1
-	shift
-	"$HVGUEST_BUILD/hv-hostsim" fcopy --socket "$T/fc.sock" --timeout 20 "$@" \
-		>"$T/$name.out" 2>&1
-	rc=$?
-	sed "s/^/    $name: /" "$T/$name.out"
-	return $rc
-}
 attrs() { stat -c '%u:%g %04a' "$1"; }
 
 printf 'new content' >"$T/src"
@@ -33,18 +22,18 @@ chown 1000:1001 "$D/setuid"
 chmod 4750 "$D/setuid"
 
 hv_log "a private file of uid 1000 stays private and its owner's"
-fc private --overwrite --name private "$T/src" "$D" || hv_fail "the overwrite failed"
+fcopy_hostsim private --overwrite --name private "$T/src" "$D" || hv_fail "the overwrite failed"
 [ "$(cat "$D/private")" = "new content" ] || hv_fail "the content was not replaced"
 [ "$(attrs "$D/private")" = "1000:1000 0600" ] ||
 	hv_fail "the replaced file is $(attrs "$D/private"), not 1000:1000 0600"
 
 hv_log "the set-user-ID bit does not carry over to new content"
-fc setuid --overwrite --name setuid "$T/src" "$D" || hv_fail "the overwrite failed"
+fcopy_hostsim setuid --overwrite --name setuid "$T/src" "$D" || hv_fail "the overwrite failed"
 [ "$(attrs "$D/setuid")" = "1000:1001 0750" ] ||
 	hv_fail "the replaced file is $(attrs "$D/setuid"), not 1000:1001 0750"
 
 hv_log "a new file: fcopy.file_mode, the daemon's owner"
-fc new --name new "$T/src" "$D" || hv_fail "the copy failed"
+fcopy_hostsim new --name new "$T/src" "$D" || hv_fail "the copy failed"
 [ "$(attrs "$D/new")" = "0:0 0644" ] || hv_fail "the new file is $(attrs "$D/new")"
 
 if command -v setfacl >/dev/null 2>&1 && printf 'old' >"$D/acl" &&
@@ -52,7 +41,7 @@ if command -v setfacl >/dev/null 2>&1 && printf 'old' >"$D/acl" &&
 	hv_log "the POSIX ACL of the replaced file is kept"
 	chmod 0640 "$D/acl" # group bits = the ACL mask: r--
 	getfacl -cp "$D/acl" >"$T/acl.before"
-	fc acl --overwrite --name acl "$T/src" "$D" || hv_fail "the overwrite failed"
+	fcopy_hostsim acl --overwrite --name acl "$T/src" "$D" || hv_fail "the overwrite failed"
 	getfacl -cp "$D/acl" >"$T/acl.after"
 	sed 's/^/    before: /' "$T/acl.before"
 	sed 's/^/    after:  /' "$T/acl.after"

@@ -25,42 +25,29 @@ chmod 0700 "$T/secret"
 chmod 1777 "$T/sticky"
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
-"$HVGUEST_BUILD/hypervfcopyd" -c /dev/null -o "fcopy.device=$T/fc.sock" \
-	-o fcopy.transport=chardev \
-	-o "fcopy.allowed_roots=$H/incoming $T/sticky/drop $T/sticky/later" \
-	-d >>"$T/kvpd.log" 2>&1 &
-KVPD_PID=$!
+fcopyd_start "$H/incoming $T/sticky/drop $T/sticky/later"
 
-fc() {
-	name=$1
-	shift
-	"$HVGUEST_BUILD/hv-hostsim" fcopy --socket "$T/fc.sock" --timeout 20 "$@" \
-		>"$T/$name.out" 2>&1
-	rc=$?
-	sed "s/^/    $name: /" "$T/$name.out"
-	return $rc
-}
 printf 'payload' >"$T/p"
 
 hv_log "a root whose parent a user owns is refused"
-fc first --expect HV_E_FAIL --name first "$T/p" "$H/incoming" ||
+fcopy_hostsim first --expect HV_E_FAIL --name first "$T/p" "$H/incoming" ||
 	hv_fail "a copy below a root with a user-owned parent was not refused"
 grep -q "refusing $H/incoming: $H is owned by uid 65534" "$T/kvpd.log" ||
 	hv_fail "no log line says why $H/incoming is refused"
 as_nobody mv "$H/incoming" "$H/old" || hv_fail "nobody cannot rename the root"
 as_nobody ln -s "$T/secret" "$H/incoming" || hv_fail "nobody cannot create the symlink"
-fc swapped --expect HV_E_FAIL --name swapped "$T/p" "$H/incoming" ||
+fcopy_hostsim swapped --expect HV_E_FAIL --name swapped "$T/p" "$H/incoming" ||
 	hv_fail "a copy through the swapped root was not refused"
 [ -z "$(ls -A "$T/secret")" ] || hv_fail "a copy landed in the root-only directory: $(ls -A "$T/secret")"
 [ -z "$(ls -A "$H/old")" ] || hv_fail "a copy landed in the refused root"
 
 hv_log "roots below a 1777 directory are refused, existing or not"
-fc sticky --expect HV_E_FAIL --name s "$T/p" "$T/sticky/drop" ||
+fcopy_hostsim sticky --expect HV_E_FAIL --name s "$T/p" "$T/sticky/drop" ||
 	hv_fail "a copy below $T/sticky/drop was not refused"
 grep -q "refusing $T/sticky/drop: $T/sticky is writable by group or others (mode 1777)" \
 	"$T/kvpd.log" || hv_fail "no log line says why $T/sticky/drop is refused"
 as_nobody ln -s "$T/secret" "$T/sticky/later" || hv_fail "nobody cannot create the symlink"
-fc later --expect HV_E_FAIL --name l "$T/p" "$T/sticky/later" ||
+fcopy_hostsim later --expect HV_E_FAIL --name l "$T/p" "$T/sticky/later" ||
 	hv_fail "a copy through a root nobody created in $T/sticky was not refused"
 [ -z "$(ls -A "$T/secret")" ] || hv_fail "a copy landed in the root-only directory"
 
@@ -75,11 +62,11 @@ until [ "$(grep -c 'Configuration reloaded' "$T/kvpd.log")" -ge 1 ]; do
 	[ $n -lt 100 ] || hv_fail "the daemon did not reload"
 	sleep 0.1
 done
-fc fixed --name fixed "$T/p" "$H/incoming" || hv_fail "a copy into the now trusted root failed"
+fcopy_hostsim fixed --name fixed "$T/p" "$H/incoming" || hv_fail "a copy into the now trusted root failed"
 [ "$(cat "$H/incoming/fixed")" = payload ] || hv_fail "the copy is not in the root"
 mv "$H/incoming" "$H/moved"
 ln -s "$T/secret" "$H/incoming"
-fc held --name held "$T/p" "$H/incoming" || hv_fail "a copy into the held root failed"
+fcopy_hostsim held --name held "$T/p" "$H/incoming" || hv_fail "a copy into the held root failed"
 [ -e "$H/moved/held" ] || hv_fail "the copy did not go to the directory that was opened"
 [ -z "$(ls -A "$T/secret")" ] || hv_fail "a copy followed the new symlink"
 kill -0 "$KVPD_PID" || hv_fail "hypervfcopyd is not running any more"

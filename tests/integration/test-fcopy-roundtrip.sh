@@ -10,28 +10,15 @@ command -v sha256sum >/dev/null 2>&1 || hv_skip "sha256sum is missing"
 
 D=$T/dest
 mkdir "$D"
-# lib.sh's cleanup kills KVPD_PID and shows $T/kvpd.log on failure: reuse both.
-"$HVGUEST_BUILD/hypervfcopyd" -c /dev/null -o "fcopy.device=$T/fc.sock" \
-	-o fcopy.transport=chardev -o "fcopy.allowed_roots=$T" -d >>"$T/kvpd.log" 2>&1 &
-KVPD_PID=$!
-
-# fc NAME [ARGS...]: one hv-hostsim fcopy run; output in $T/NAME.out.
-fc() {
-	name=$1
-	shift
-	"$HVGUEST_BUILD/hv-hostsim" fcopy --socket "$T/fc.sock" --timeout 60 "$@" \
-		>"$T/$name.out" 2>&1
-	rc=$?
-	sed "s/^/    $name: /" "$T/$name.out"
-	return $rc
-}
+fcopyd_start "$T"
+FC_TIMEOUT=60 # fcopy_hostsim's --timeout: one of the copies is 100 MiB
 
 sum() { sha256sum <"$1" | cut -d' ' -f1; }
 
 hv_log "round trips"
 for size in 0 1 6143 6144 6145 104857600; do
 	head -c "$size" /dev/urandom >"$T/src.$size"
-	fc "copy$size" "$T/src.$size" "$D" || hv_fail "copy of $size bytes failed"
+	fcopy_hostsim "copy$size" "$T/src.$size" "$D" || hv_fail "copy of $size bytes failed"
 	[ "$(sum "$T/src.$size")" = "$(sum "$D/src.$size")" ] || hv_fail "$size bytes: checksum differs"
 	[ "$(stat -c %a "$D/src.$size")" = 644 ] || hv_fail "$size bytes: mode $(stat -c %a "$D/src.$size")"
 done
@@ -39,31 +26,31 @@ rm -f "$T/src.104857600" "$D/src.104857600"
 
 hv_log "names arrive intact"
 for n in 'café.txt' '日本語.txt' 'smile-😀.bin'; do
-	fc utf8 --name "$n" "$T/src.6145" "$D" || hv_fail "copy to \"$n\" failed"
+	fcopy_hostsim utf8 --name "$n" "$T/src.6145" "$D" || hv_fail "copy to \"$n\" failed"
 	cmp -s "$T/src.6145" "$D/$n" || hv_fail "\"$n\" missing or different"
 done
 
 hv_log "OVER_WRITE / CREATE_PATH matrix"
-fc exists --expect HV_ERROR_ALREADY_EXISTS "$T/src.1" "$D" || hv_fail "existing file without OVER_WRITE"
+fcopy_hostsim exists --expect HV_ERROR_ALREADY_EXISTS "$T/src.1" "$D" || hv_fail "existing file without OVER_WRITE"
 cmp -s "$T/src.1" "$D/src.1" || hv_fail "existing file changed"
 printf old >"$D/old"
-fc over --overwrite --name old "$T/src.6143" "$D" || hv_fail "OVER_WRITE failed"
+fcopy_hostsim over --overwrite --name old "$T/src.6143" "$D" || hv_fail "OVER_WRITE failed"
 cmp -s "$T/src.6143" "$D/old" || hv_fail "OVER_WRITE did not replace the file"
-fc nodir --expect HV_E_FAIL "$T/src.1" "$D/a/b/c" || hv_fail "missing directory without CREATE_PATH"
+fcopy_hostsim nodir --expect HV_E_FAIL "$T/src.1" "$D/a/b/c" || hv_fail "missing directory without CREATE_PATH"
 [ ! -e "$D/a" ] || hv_fail "a directory was created without CREATE_PATH"
-fc mkdirs --create-path "$T/src.1" "$D/a/b/c" || hv_fail "CREATE_PATH failed"
+fcopy_hostsim mkdirs --create-path "$T/src.1" "$D/a/b/c" || hv_fail "CREATE_PATH failed"
 cmp -s "$T/src.1" "$D/a/b/c/src.1" || hv_fail "CREATE_PATH copy differs"
 [ "$(stat -c %a "$D/a/b")" = 755 ] || hv_fail "created directory mode $(stat -c %a "$D/a/b")"
-fc both --create-path --overwrite "$T/src.6144" "$D/a/b/c" || hv_fail "both flags failed"
+fcopy_hostsim both --create-path --overwrite "$T/src.6144" "$D/a/b/c" || hv_fail "both flags failed"
 cmp -s "$T/src.6144" "$D/a/b/c/src.6144" || hv_fail "both flags: copy differs"
 
 hv_log "CANCEL midway leaves nothing"
 head -c 1000000 /dev/urandom >"$T/big"
 before=$(ls -A "$D" | wc -l)
-fc cancel --cancel-after 50 "$T/big" "$D" || hv_fail "cancelled copy failed"
+fcopy_hostsim cancel --cancel-after 50 "$T/big" "$D" || hv_fail "cancelled copy failed"
 [ ! -e "$D/big" ] || hv_fail "a cancelled copy left $D/big"
 [ "$(ls -A "$D" | wc -l)" = "$before" ] || hv_fail "a cancelled copy left something: $(ls -A "$D")"
-fc cancel-over --cancel-after 50 --overwrite --name old "$T/big" "$D" || hv_fail "cancelled overwrite failed"
+fcopy_hostsim cancel-over --cancel-after 50 --overwrite --name old "$T/big" "$D" || hv_fail "cancelled overwrite failed"
 cmp -s "$T/src.6143" "$D/old" || hv_fail "a cancelled overwrite changed the old file"
 
 hv_log "SIGTERM midway leaves nothing"

@@ -8,53 +8,42 @@ hv_setup hypervfcopyd hv-hostsim
 
 R=$T/root
 mkdir -p "$R/real" "$T/outside"
-"$HVGUEST_BUILD/hypervfcopyd" -c /dev/null -o "fcopy.device=$T/fc.sock" \
-	-o fcopy.transport=chardev -o "fcopy.allowed_roots=$R" -d >>"$T/kvpd.log" 2>&1 &
-KVPD_PID=$!
+fcopyd_start "$R"
 
-fc() {
-	name=$1
-	shift
-	"$HVGUEST_BUILD/hv-hostsim" fcopy --socket "$T/fc.sock" --timeout 20 "$@" \
-		>"$T/$name.out" 2>&1
-	rc=$?
-	sed "s/^/    $name: /" "$T/$name.out"
-	return $rc
-}
 
 printf 'payload' >"$T/p"
 hv_log "destination directory is a symlink"
 ln -s "$T/outside" "$R/dirlink"
-fc dirlink --expect HV_E_FAIL --overwrite --create-path --name p "$T/p" "$R/dirlink" ||
+fcopy_hostsim dirlink --expect HV_E_FAIL --overwrite --create-path --name p "$T/p" "$R/dirlink" ||
 	hv_fail "copy through a directory symlink was not refused"
-fc dirlink2 --expect HV_E_FAIL --create-path --name p "$T/p" "$R/dirlink/sub" ||
+fcopy_hostsim dirlink2 --expect HV_E_FAIL --create-path --name p "$T/p" "$R/dirlink/sub" ||
 	hv_fail "copy below a directory symlink was not refused"
 [ -z "$(ls -A "$T/outside")" ] || hv_fail "something landed through the symlink"
 
 hv_log "destination file is a symlink"
 printf 'keep' >"$T/outside/victim"
 ln -s "$T/outside/victim" "$R/real/flink"
-fc flink --expect HV_E_FAIL --overwrite --name flink "$T/p" "$R/real" ||
+fcopy_hostsim flink --expect HV_E_FAIL --overwrite --name flink "$T/p" "$R/real" ||
 	hv_fail "overwriting a file symlink was not refused"
 [ "$(cat "$T/outside/victim")" = keep ] || hv_fail "the symlink's target was written"
 
 hv_log "dangling symlink into /etc"
 ln -s /etc/hvguest-fcopy-test-must-not-exist "$R/real/dangling"
-fc dangling --expect HV_E_FAIL --overwrite --name dangling "$T/p" "$R/real" ||
+fcopy_hostsim dangling --expect HV_E_FAIL --overwrite --name dangling "$T/p" "$R/real" ||
 	hv_fail "overwriting a dangling symlink was not refused"
-fc dangling2 --expect HV_ERROR_ALREADY_EXISTS --name dangling "$T/p" "$R/real" ||
+fcopy_hostsim dangling2 --expect HV_ERROR_ALREADY_EXISTS --name dangling "$T/p" "$R/real" ||
 	hv_fail "a dangling symlink without OVER_WRITE is not ALREADY_EXISTS"
 [ ! -e /etc/hvguest-fcopy-test-must-not-exist ] || hv_fail "a file was created in /etc"
 
 hv_log ".. and allowed_roots"
-fc dotdot --expect HV_INVALIDARG --name p "$T/p" "$R/real/../real" || hv_fail ".. was not refused"
-fc outside --expect HV_E_FAIL --name p "$T/p" "$T/outside" || hv_fail "outside allowed_roots was not refused"
-fc etc --expect HV_E_FAIL --overwrite --name passwd "$T/p" /etc || hv_fail "/etc was not refused"
-fc inside --name p "$T/p" "$R/real" || hv_fail "a copy inside the root failed"
+fcopy_hostsim dotdot --expect HV_INVALIDARG --name p "$T/p" "$R/real/../real" || hv_fail ".. was not refused"
+fcopy_hostsim outside --expect HV_E_FAIL --name p "$T/p" "$T/outside" || hv_fail "outside allowed_roots was not refused"
+fcopy_hostsim etc --expect HV_E_FAIL --overwrite --name passwd "$T/p" /etc || hv_fail "/etc was not refused"
+fcopy_hostsim inside --name p "$T/p" "$R/real" || hv_fail "a copy inside the root failed"
 [ "$(cat "$R/real/p")" = payload ] || hv_fail "the copy inside the root differs"
 
 hv_log "malformed messages"
-fc malformed --malformed short-header,short-start,long-start,name-no-nul,name-bad-utf8,name-dotdot,name-slash,write-oversize,write-short,write-long,write-no-start,complete-no-start,unknown-op,oversized-message "$R/real" ||
+fcopy_hostsim malformed --malformed short-header,short-start,long-start,name-no-nul,name-bad-utf8,name-dotdot,name-slash,write-oversize,write-short,write-long,write-no-start,complete-no-start,unknown-op,oversized-message "$R/real" ||
 	hv_fail "a malformed message was accepted or the daemon stopped serving"
 # (A WRITE past file_size is covered by tests/unit/test-fcopy_session.c.)
 kill -0 "$KVPD_PID" || hv_fail "hypervfcopyd is not running any more"

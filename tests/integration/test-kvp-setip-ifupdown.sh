@@ -10,30 +10,11 @@
 # suite (branch managers), never on this machine.
 . "${HVGUEST_SRC:-.}/tests/integration/lib.sh"
 
-[ "$(id -u)" -eq 0 ] || hv_skip "needs root to create a network namespace"
-if [ -z "${HVGUEST_SETIP_NETNS:-}" ]; then
-	command -v unshare >/dev/null 2>&1 || hv_skip "unshare(1) not installed"
-	command -v ip >/dev/null 2>&1 || hv_skip "ip(8) not installed"
-	unshare -n true 2>/dev/null || hv_skip "cannot create a network namespace here"
-	HVGUEST_SETIP_NETNS=1 exec unshare -n sh "$0" "$@"
-fi
-hv_setup hypervkvpd hv-hostsim
-
-GOLDEN=$HVGUEST_SRC/tests/golden/netconf
-GUID=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
-MAC=00:15:5d:aa:bb:cc
-STATIC='ip=192.0.2.10;2001:db8::10;192.0.2.11;2001:db8:0:1::10 subnet=255.255.255.0;64;24;/64 gw=192.0.2.1;2001:db8::1;192.0.2.254 dns=198.51.100.53;2001:db8::53;198.51.100.54'
-V4ONLY='ip=198.51.100.7 subnet=255.255.255.128 gw=198.51.100.1'
-
-[ "$(ip -o link show | wc -l)" -eq 1 ] || hv_fail "not in a fresh network namespace"
-ip link set lo up
-ip link add eth0 address $MAC type veth peer name eth0p || hv_fail "cannot create a veth pair"
-ip link set eth0p up
-
-mkdir -p "$T/sys/eth0/device" "$T/root/etc/network/interfaces.d" "$T/run/network" \
-	"$T/run/NetworkManager" "$T/run/systemd/netif" "$T/bin"
-echo "{$GUID}" >"$T/sys/eth0/device/device_id"
-echo "$MAC" >"$T/sys/eth0/address"
+. "${HVGUEST_SRC:-.}/tests/integration/setip-lib.sh"
+setip_netns "$@"
+setip_eth0
+mkdir -p "$T/root/etc/network/interfaces.d" "$T/run/network" "$T/run/NetworkManager" \
+	"$T/run/systemd/netif" "$T/bin"
 IFFILE=$T/root/etc/network/interfaces.d/hvguest-eth0
 
 # Debian's layout: interfaces sources interfaces.d and names eth0 without
@@ -99,15 +80,6 @@ live() { # global addresses and default routes, one a line, sorted
 		ip -4 route show default dev eth0 | sed 's/ proto [a-z]*//'
 		ip -6 route show default dev eth0 | sed 's/ proto [a-z]*//; s/ pref medium//'
 	} | sed 's/ *$//' | sort
-}
-
-same_file() { # EXPECTED ACTUAL MODE
-	[ -f "$2" ] || hv_fail "$2 was not written"
-	cmp -s "$1" "$2" || { diff -u "$1" "$2"; hv_fail "$2 differs from $1"; }
-	m=$(stat -c %a "$2")
-	[ "$m" = "$3" ] || hv_fail "$2 has mode $m, expected $3"
-	ls -A "$(dirname "$2")" | grep -q '\.hvguest-' && hv_fail "temporary file left in $(dirname "$2")"
-	return 0
 }
 
 argv_is() { # EXPECTED (lines)

@@ -8,33 +8,10 @@
 # change the namespace's interface for real, read back with ip(8).
 . "${HVGUEST_SRC:-.}/tests/integration/lib.sh"
 
-[ "$(id -u)" -eq 0 ] || hv_skip "needs root to create a network namespace"
-if [ -z "${HVGUEST_SETIP_NETNS:-}" ]; then
-	command -v unshare >/dev/null 2>&1 || hv_skip "unshare(1) not installed"
-	command -v ip >/dev/null 2>&1 || hv_skip "ip(8) not installed"
-	unshare -n true 2>/dev/null || hv_skip "cannot create a network namespace here"
-	HVGUEST_SETIP_NETNS=1 exec unshare -n sh "$0" "$@"
-fi
-hv_setup hypervkvpd hv-hostsim
-
-GOLDEN=$HVGUEST_SRC/tests/golden/netconf
-GUID=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
-MAC=00:15:5d:aa:bb:cc
-# The golden inputs of tests/unit/test-netconf.c, so the same files compare.
-STATIC='ip=192.0.2.10;2001:db8::10;192.0.2.11;2001:db8:0:1::10 subnet=255.255.255.0;64;24;/64 gw=192.0.2.1;2001:db8::1;192.0.2.254 dns=198.51.100.53;2001:db8::53;198.51.100.54'
-V4ONLY='ip=198.51.100.7 subnet=255.255.255.128 gw=198.51.100.1'
-
-# In this namespace only: eth0 is ours to name. Refuse to go on unless the
-# namespace is fresh (loopback alone), so a real eth0 is never touched.
-[ "$(ip -o link show | wc -l)" -eq 1 ] || hv_fail "not in a fresh network namespace"
-ip link set lo up
-ip link add eth0 address $MAC type veth peer name eth0p || hv_fail "cannot create a veth pair"
-ip link set eth0p up
-
-# The VMBus view of that NIC, as the kernel would show it.
-mkdir -p "$T/sys/eth0/device" "$T/root" "$T/run" "$T/bin"
-echo "{$GUID}" >"$T/sys/eth0/device/device_id"
-echo "$MAC" >"$T/sys/eth0/address"
+. "${HVGUEST_SRC:-.}/tests/integration/setip-lib.sh"
+setip_netns "$@"
+setip_eth0
+mkdir -p "$T/root" "$T/run" "$T/bin"
 
 # Fake nmcli / networkctl / netplan / hv_set_ifconfig: record argv; in mode
 # "ok" bring eth0 up with the V4ONLY address when asked to activate, as the
@@ -75,15 +52,6 @@ live() { # the interface's global addresses and default routes, one a line, sort
 		ip -4 route show default dev eth0
 		ip -6 route show default dev eth0 | sed 's/ pref medium//'
 	} | sed 's/ *$//' | sort
-}
-
-same_file() { # EXPECTED ACTUAL MODE
-	[ -f "$2" ] || hv_fail "$2 was not written"
-	cmp -s "$1" "$2" || { diff -u "$1" "$2"; hv_fail "$2 differs from $1"; }
-	m=$(stat -c %a "$2")
-	[ "$m" = "$3" ] || hv_fail "$2 has mode $m, expected $3"
-	ls -A "$(dirname "$2")" | grep -q '\.hvguest-' && hv_fail "temporary file left in $(dirname "$2")"
-	return 0
 }
 
 expect_argv() { # LINE (extended regex, whole line)

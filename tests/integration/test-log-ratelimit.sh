@@ -10,6 +10,16 @@ hv_setup hypervkvpd hypervfcopyd hv-hostsim
 N=20000
 N_FCOPY=10000
 
+# stop_daemon: fail unless the daemon still runs, stop it; lines: how many
+# lines it logged in $T/kvpd.log.
+stop_daemon() {
+	kvpd_alive
+	kill "$KVPD_PID"
+	wait "$KVPD_PID"
+	KVPD_PID=
+	lines=$(wc -l <"$T/kvpd.log" | tr -d ' ')
+}
+
 hv_log "KVP: $N malformed messages"
 # Not kvpd_start: without -d, as a daemon normally runs.
 "$HVGUEST_BUILD/hypervkvpd" -c /dev/null -o "kvp.device=$T/kvp.sock" -o "kvp.pool_dir=$T/pools" \
@@ -24,11 +34,7 @@ done >"$T/bad.steps"
 	>"$T/bad.out" 2>"$T/bad.err" || { tail "$T/bad.out" "$T/bad.err"; hv_fail "hv-hostsim failed"; }
 answered=$(grep -c '^BAD op (.*): INVALIDARG, daemon still serving$' "$T/bad.out")
 [ "$answered" -eq "$N" ] || hv_fail "$answered of $N malformed messages answered"
-kvpd_alive
-kill "$KVPD_PID"
-wait "$KVPD_PID"
-KVPD_PID=
-lines=$(wc -l <"$T/kvpd.log" | tr -d ' ')
+stop_daemon
 rejected=$(grep -c '^hypervkvpd: warning: Rejected malformed host message' "$T/kvpd.log")
 echo "$N malformed messages: $lines log lines, $rejected of them about a rejected message"
 tail -n 5 "$T/kvpd.log"
@@ -60,11 +66,7 @@ answered=$(grep -c '^malformed unknown-op: HV_INVALIDARG$\|^malformed unknown-op
 tail -n 2 "$T/fc.out"
 grep -q '^result=all-refused$' "$T/fc.out" || hv_fail "a malformed fcopy message was accepted"
 [ "$answered" -eq "$N" ] || hv_fail "$answered of $N malformed fcopy messages answered"
-kvpd_alive
-kill "$KVPD_PID"
-wait "$KVPD_PID"
-KVPD_PID=
-lines=$(wc -l <"$T/kvpd.log" | tr -d ' ')
+stop_daemon
 echo "$N malformed fcopy messages: $lines log lines"
 tail -n 5 "$T/kvpd.log"
 [ "$lines" -le 100 ] || hv_fail "$N malformed fcopy messages gave $lines log lines"

@@ -14,10 +14,7 @@ INC="/mnt/a /mnt/b"
 
 # freeze_and_hold NAME: FREEZE, then keep the connection open (the host waits).
 freeze_and_hold() {
-	"$HVGUEST_BUILD/hv-hostsim" vss --socket "$R/run/vss.sock" -t 30 -e freeze \
-		-e 'expect-status S_OK' -e 'sleep 20000' >"$T/$1.out" 2>&1 &
-	HOSTSIM_PID=$!
-	hv_wait 10 grep -q '^FREEZE: S_OK' "$T/$1.out" || { cat "$T/$1.out"; hv_fail "$1: no FREEZE reply"; }
+	vss_freeze_hold "$1"
 	for m in a b; do is_frozen "$R/mnt/$m" || hv_fail "$1: /mnt/$m not frozen"; done
 }
 

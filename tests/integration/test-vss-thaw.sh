@@ -15,6 +15,20 @@ vss_image a ext4 32
 vss_image b ext4 32
 INC="/mnt/a /mnt/b"
 
+# freeze_record_kill NAME WHY: the running daemon gets FREEZE and the host
+# holds on (output in $T/NAME.out); /mnt/b must be frozen and recorded, /mnt/a
+# not recorded (else fail with WHY); then the daemon is killed (SIGKILL) and
+# the host goes, leaving /mnt/b frozen and its record behind.
+freeze_record_kill() {
+	vss_freeze_hold "$1"
+	is_frozen "$R/mnt/b" || hv_fail "/mnt/b not frozen by FREEZE"
+	cat "$R/run/hvguest/vss-frozen"
+	grep -q ' /mnt/b$' "$R/run/hvguest/vss-frozen" || hv_fail "the record does not name /mnt/b"
+	grep -q ' /mnt/a$' "$R/run/hvguest/vss-frozen" && hv_fail "$2"
+	kill -KILL "$VSSD_PID"; wait "$VSSD_PID" 2>/dev/null; VSSD_PID=
+	kill "$HOSTSIM_PID"; wait "$HOSTSIM_PID" 2>/dev/null; HOSTSIM_PID=
+}
+
 # thaw NAME [ARGS...]: hypervvssd --thaw in the chroot; output in $T/NAME.out.
 thaw() {
 	name=$1
@@ -46,15 +60,7 @@ is_frozen "$R/mnt/a" || hv_fail "a daemon start or stop thawed another tool's fr
 
 hv_log "our freeze of /mnt/b recorded, the daemon killed: --thaw thaws /mnt/b, not /mnt/a"
 vssd_start /mnt/b
-"$HVGUEST_BUILD/hv-hostsim" vss --socket "$R/run/vss.sock" -t 30 -e freeze \
-	-e 'expect-status S_OK' -e 'sleep 20000' >"$T/hold.out" 2>&1 &
-HOSTSIM_PID=$!
-hv_wait 10 grep -q '^FREEZE: S_OK' "$T/hold.out" || { cat "$T/hold.out"; hv_fail "no FREEZE reply"; }
-is_frozen "$R/mnt/b" || hv_fail "/mnt/b not frozen by FREEZE"
-grep -q ' /mnt/b$' "$R/run/hvguest/vss-frozen" || hv_fail "the record does not name /mnt/b"
-grep -q ' /mnt/a$' "$R/run/hvguest/vss-frozen" && hv_fail "the record names /mnt/a"
-kill -KILL "$VSSD_PID"; wait "$VSSD_PID" 2>/dev/null; VSSD_PID=
-kill "$HOSTSIM_PID"; wait "$HOSTSIM_PID" 2>/dev/null; HOSTSIM_PID=
+freeze_record_kill hold "the record names /mnt/a"
 thaw record -o "vss.include=$INC"
 is_frozen "$R/mnt/b" && hv_fail "--thaw left the recorded /mnt/b frozen"
 is_frozen "$R/mnt/a" || hv_fail "--thaw thawed /mnt/a, which the record does not name"
@@ -63,16 +69,7 @@ is_frozen "$R/mnt/a" || hv_fail "--thaw thawed /mnt/a, which the record does not
 hv_log "FREEZE of /mnt/a and /mnt/b while another tool holds /mnt/a: only /mnt/b is recorded"
 is_frozen "$R/mnt/a" || hv_fail "/mnt/a is not frozen by the other tool any more (test broken)"
 vssd_start "$INC"
-"$HVGUEST_BUILD/hv-hostsim" vss --socket "$R/run/vss.sock" -t 30 -e freeze \
-	-e 'expect-status S_OK' -e 'sleep 20000' >"$T/hold2.out" 2>&1 &
-HOSTSIM_PID=$!
-hv_wait 10 grep -q '^FREEZE: S_OK' "$T/hold2.out" || { cat "$T/hold2.out"; hv_fail "no FREEZE reply"; }
-is_frozen "$R/mnt/b" || hv_fail "/mnt/b not frozen by FREEZE"
-cat "$R/run/hvguest/vss-frozen"
-grep -q ' /mnt/b$' "$R/run/hvguest/vss-frozen" || hv_fail "the record does not name /mnt/b"
-grep -q ' /mnt/a$' "$R/run/hvguest/vss-frozen" && hv_fail "the record names /mnt/a, which another tool froze"
-kill -KILL "$VSSD_PID"; wait "$VSSD_PID" 2>/dev/null; VSSD_PID=
-kill "$HOSTSIM_PID"; wait "$HOSTSIM_PID" 2>/dev/null; HOSTSIM_PID=
+freeze_record_kill hold2 "the record names /mnt/a, which another tool froze"
 thaw record3 -o "vss.include=$INC"
 is_frozen "$R/mnt/b" && hv_fail "--thaw left the recorded /mnt/b frozen"
 is_frozen "$R/mnt/a" || hv_fail "--thaw after a crash thawed another tool's freeze of /mnt/a"

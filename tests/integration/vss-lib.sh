@@ -140,6 +140,16 @@ vss_hostsim_ok() {
 	vss_hostsim "$@" || hv_fail "hv-hostsim vss ($1) exited with $hs_rc"
 }
 
+# vss_freeze_hold NAME: hv-hostsim sends FREEZE and then keeps the channel
+# open (the host waits, up to 20 s) in the background, HOSTSIM_PID; output in
+# $T/NAME.out. Fails unless FREEZE is answered S_OK.
+vss_freeze_hold() {
+	"$HVGUEST_BUILD/hv-hostsim" vss --socket "$R/run/vss.sock" -t 30 -e freeze \
+		-e 'expect-status S_OK' -e 'sleep 20000' >"$T/$1.out" 2>&1 &
+	HOSTSIM_PID=$!
+	hv_wait 10 grep -q '^FREEZE: S_OK' "$T/$1.out" || { cat "$T/$1.out"; hv_fail "$1: no FREEZE reply"; }
+}
+
 # is_frozen MOUNT: FIFREEZE from outside fails with EBUSY only on a frozen fs.
 is_frozen() {
 	if fsfreeze -f "$1" 2>/dev/null; then

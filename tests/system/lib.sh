@@ -130,3 +130,24 @@ install_deb() {
 	apt-get install -y -q -o Dpkg::Use-Pty=0 "$1" 2>&1 | tail -n 25
 	hvguest_installed || fail "apt-get install $1 did not install hvguest"
 }
+
+# check DESCRIPTION COMMAND...: run COMMAND quietly and say "ok" or "NOT" with
+# DESCRIPTION; a failure sets bad=1 (the caller sets bad=0 first and fails
+# the test at the end unless it is still 0), so that every check is shown.
+check() {
+	d=$1
+	shift
+	if "$@" >/dev/null 2>&1; then
+		echo "    ok: $d"
+	else
+		echo "    NOT: $d"
+		bad=1
+	fi
+}
+
+# restarted UNIT OLDPID OLDN: systemd restarted UNIT: a main PID that is not
+# OLDPID, and NRestarts above OLDN.
+restarted() {
+	p=$(main_pid "$1")
+	[ "$p" != 0 ] && [ "$p" != "$2" ] && [ "$(prop "$1" NRestarts)" -gt "$3" ]
+}

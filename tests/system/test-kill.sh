@@ -11,10 +11,6 @@ for c in kvp vss fcopy; do
 	eval "kill -KILL \$pid_$c"
 	eval "echo \"    $u: killed \$pid_$c\""
 done
-restarted() { # unit oldpid oldn
-	p=$(main_pid "$1")
-	[ "$p" != 0 ] && [ "$p" != "$2" ] && [ "$(prop "$1" NRestarts)" -gt "$3" ]
-}
 for c in kvp vss fcopy; do
 	u=$(unit_of $c)
 	eval "wait_until 30 restarted \$u \$pid_$c \$n_$c" ||

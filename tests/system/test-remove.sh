@@ -15,16 +15,6 @@ pools_have_keys() {
 pools_have_keys || fail "the keys are not in the pool files"
 
 bad=0
-check() { # description, command...
-	d=$1
-	shift
-	if "$@" >/dev/null 2>&1; then
-		echo "    ok: $d"
-	else
-		echo "    NOT: $d"
-		bad=1
-	fi
-}
 no_daemon() { ! pgrep -x hypervkvpd && ! pgrep -x hypervvssd && ! pgrep -x hypervfcopyd; }
 
 log "apt remove hvguest"

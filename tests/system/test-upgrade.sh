@@ -30,16 +30,6 @@ install_deb "$HVGSYS/debs/hvguest-next.deb"
 [ "$(dpkg-query -W -f '${Version}' hvguest)" = "$new" ] || fail "hvguest is not at $new"
 
 bad=0
-check() { # description, command...
-	d=$1
-	shift
-	if "$@" >/dev/null 2>&1; then
-		echo "    ok: $d"
-	else
-		echo "    NOT: $d"
-		bad=1
-	fi
-}
 check "the conffile keeps the admin's change" grep -q 'hvgsys: an admin was here' /etc/hvguest/hvguest.conf
 [ -e /etc/hvguest/hvguest.conf.dpkg-new ] && { echo "    NOT: no hvguest.conf.dpkg-new"; bad=1; }
 check "pool 1 keeps the guest's key" sh -c '[ "$(hv-kvp get hvgsys-upgrade-key)" = "kept across the upgrade" ]'

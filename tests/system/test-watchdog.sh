@@ -41,10 +41,6 @@ for c in kvp vss fcopy; do
 	eval "kill -STOP \$pid_$c"
 done
 log "daemons stopped with SIGSTOP"
-restarted() { # unit oldpid oldn
-	p=$(main_pid "$1")
-	[ "$p" != 0 ] && [ "$p" != "$2" ] && [ "$(prop "$1" NRestarts)" -gt "$3" ]
-}
 for c in kvp vss fcopy; do
 	u=$(unit_of $c)
 	eval "wait_until 40 restarted \$u \$pid_$c \$n_$c" ||

@@ -489,10 +489,23 @@ static void test_no_interrupt_when_masked(void)
 	host_stop(&h);
 }
 
+/* The driver binds (uio/uio3 appears): the daemon's retry opens the device
+ * and negotiates over it. */
+static void host_bind_uio3(struct host *h)
+{
+	static uint8_t p[256];
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s/uio/uio3", h->sysfs, INSTANCE);
+	mkdirs(path);
+	CU_ASSERT_EQUAL_FATAL(host_accept(h), 0);
+	CU_ASSERT_EQUAL(host_request(h, p, negotiate_msg(p, 3, 1)), 0);
+	CU_ASSERT(fcopy_uio_is_open(h->u));
+}
+
 /* No uio/ yet: the class GUID goes to new_id, then the device is used. */
 static void test_bind(void)
 {
-	static uint8_t p[256];
 	struct host h;
 	char path[PATH_MAX + 64], id[128] = "";
 
@@ -507,11 +520,7 @@ static void test_bind(void)
 	CU_ASSERT_STRING_EQUAL(id, FCOPY_UIO_CLASS_GUID);
 	CU_ASSERT_FALSE(fcopy_uio_is_open(h.u));
 	/* The driver binds: uio3 appears, and the retry finds it. */
-	snprintf(path, sizeof(path), "%s/%s/uio/uio3", h.sysfs, INSTANCE);
-	mkdirs(path);
-	CU_ASSERT_EQUAL_FATAL(host_accept(&h), 0);
-	CU_ASSERT_EQUAL(host_request(&h, p, negotiate_msg(p, 3, 1)), 0);
-	CU_ASSERT(fcopy_uio_is_open(h.u));
+	host_bind_uio3(&h);
 	host_stop(&h);
 }
 
@@ -522,7 +531,6 @@ static void test_bind(void)
  */
 static void test_bind_fails(void)
 {
-	static uint8_t p[256];
 	struct host h;
 	char path[PATH_MAX + 64];
 
@@ -542,11 +550,7 @@ static void test_bind_fails(void)
 	CU_ASSERT_EQUAL(h.events[FCOPY_UIO_BOUND], 0);
 	CU_ASSERT_FALSE(fcopy_uio_is_open(h.u));
 	/* udev binds: uio3 appears, and a retry finds it without writing again. */
-	snprintf(path, sizeof(path), "%s/%s/uio/uio3", h.sysfs, INSTANCE);
-	mkdirs(path);
-	CU_ASSERT_EQUAL_FATAL(host_accept(&h), 0);
-	CU_ASSERT_EQUAL(host_request(&h, p, negotiate_msg(p, 3, 1)), 0);
-	CU_ASSERT(fcopy_uio_is_open(h.u));
+	host_bind_uio3(&h);
 	CU_ASSERT_EQUAL(h.events[FCOPY_UIO_BIND_FAILED], 1);
 	CU_ASSERT_EQUAL(h.events[FCOPY_UIO_BOUND], 0);
 	host_stop(&h);
