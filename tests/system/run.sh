@@ -94,7 +94,7 @@ work=$BUILD/system/ns
 mkdir -p "$work"
 mount -t tmpfs -o mode=0755,size=3G hvgsys "$work" || { say "cannot mount a tmpfs on $work"; exit 1; }
 root=$work/root
-logdir=$BUILD/system/logs
+logdir=$BUILD/system/logs${MANAGER:+-$MANAGER}
 rm -rf "$logdir"
 mkdir -p "$logdir"
 NSPAWN_PID=
