@@ -185,14 +185,21 @@ check-faults: deps-present all
 
 # The package under a real systemd (root): the .deb of this tree installed
 # over hyperv-daemons in a booted Debian 12 container (tests/system/run.sh).
-# Not root: skipped, with a message.
+# Then, per real network manager (one prepared root each, cached), IP
+# injection applied by it (tests/system/test-ipinject.sh); set
+# CHECK_SYSTEM_MANAGERS= to skip those. Not root: skipped, with a message.
+CHECK_SYSTEM_MANAGERS ?= networkmanager networkd netplan
 check-system:
 	@if [ "$$(id -u)" -ne 0 ]; then echo "check-system: skipped: needs root (debootstrap, systemd-nspawn)"; exit 0; fi; \
 	$(MAKE) --no-print-directory deps-present DEPS_SETS=--deb $(BUILD)/bench/vmbus-shim.so && \
 	mkdir -p $(BUILD)/system && rm -f $(BUILD)/system/debs/*.deb && \
 	sh packaging/build-package deb $(BUILD)/system/debs >$(BUILD)/system/build-package.log 2>&1 || \
 		{ tail -n 30 $(BUILD)/system/build-package.log; exit 1; }; \
-	BUILD=$(BUILD) sh tests/system/run.sh
+	rc=0; BUILD=$(BUILD) sh tests/system/run.sh || rc=1; \
+	for m in $(CHECK_SYSTEM_MANAGERS); do \
+		echo "== check-system with $$m"; \
+		HVGSYS_MANAGER=$$m BUILD=$(BUILD) sh tests/system/run.sh || rc=1; \
+	done; exit $$rc
 
 # The long load run (not part of `make check`): tests/load/run-load.sh.
 load: deps-present all $(BENCH_BINS)

@@ -404,7 +404,10 @@ int netconf_nl_is_up(const char *ifname, const struct netconf_plan *plan)
 	for (struct nl_object *o = nl_cache_get_first(addrs); o; o = nl_cache_get_next(o)) {
 		struct rtnl_addr *a = (struct rtnl_addr *)o;
 		struct netconf_ip ip;
-		if (!addr_is_ours(a, ifindex) || !nl_addr_to_ip(rtnl_addr_get_local(a), &ip))
+		/* Still in duplicate address detection, or failed it: not usable. */
+		if (!addr_is_ours(a, ifindex) ||
+		    (rtnl_addr_get_flags(a) & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) ||
+		    !nl_addr_to_ip(rtnl_addr_get_local(a), &ip))
 			continue;
 		ip.prefix = (unsigned)rtnl_addr_get_prefixlen(a);
 		any_v4 |= ip.family == AF_INET;

@@ -24,8 +24,11 @@ echo "\${0##*/} \$*" >>"$T/argv.log"
 mode=\$(cat "$T/fake-mode")
 [ "\$mode" = fail ] && exit 1
 [ "\$mode" = noop ] && exit 0
-case "\$*" in
-*"connection up"*|"reconfigure eth0"|apply)
+case "\$mode \$*" in
+"dad "*"connection up"*|"dad reconfigure eth0"|"dad apply")
+	ip addr flush dev eth0 scope global && ip addr add 2001:db8::99/64 dev eth0 &&
+		ip link set eth0 up ;;
+*"connection up"*|*"reconfigure eth0"|*apply)
 	ip addr flush dev eth0 scope global && ip addr add 198.51.100.7/25 dev eth0 &&
 		ip link set eth0 up ;;
 esac
@@ -133,6 +136,17 @@ hostsim_ok networkd -e "set-ip {$GUID} dhcp=0 $V4ONLY" -e "expect-status S_OK"
 same_file "$GOLDEN/v4only.network" "$T/root/etc/systemd/network/10-hvguest-eth0.network" 644
 expect_argv "networkctl reload"
 expect_argv "networkctl reconfigure eth0"
+# The manager adds an IPv6 address the peer end already holds, with duplicate
+# address detection (as networkd does): tentative, then dadfailed, never
+# usable, so no success: the old file is put back.
+cp "$T/root/etc/systemd/network/10-hvguest-eth0.network" "$T/good.network"
+ip addr add 2001:db8::99/64 dev eth0p nodad
+echo dad >"$T/fake-mode"
+hostsim_ok networkd-dad -e "set-ip {$GUID} dhcp=0 ip=2001:db8::99 subnet=64" -e "expect-status E_FAIL"
+cmp "$T/good.network" "$T/root/etc/systemd/network/10-hvguest-eth0.network" ||
+	hv_fail "networkd: the file was not put back after the DAD failure"
+echo ok >"$T/fake-mode"
+ip addr del 2001:db8::99/64 dev eth0p
 
 # --- netplan (a netplan file names eth0: it wins over networkd) ---
 mkdir -p "$T/root/etc/netplan"

@@ -97,8 +97,10 @@ all_serving() {
 
 # host_kvp STEP...: run one hv-hostsim kvp scenario against hypervkvpd in
 # place of the waiting host side (which is started again afterwards).
-# Output in $HOST_OUT; returns hv-hostsim's exit code.
+# Output in $HOST_OUT, hv-hostsim's run time in $HOST_MS (milliseconds);
+# returns hv-hostsim's exit code.
 HOST_OUT=
+HOST_MS=
 host_kvp() {
 	systemctl stop hvgsys-host@kvp.service
 	_hk_n=$#
@@ -106,8 +108,10 @@ host_kvp() {
 		set -- "$@" -e "$_hk_s"
 	done
 	shift "$_hk_n"
+	_hk_t0=$(date +%s%N)
 	HOST_OUT=$("$HOSTSIM" kvp --socket "$SOCKDIR/kvp.sock" --timeout 30 "$@" 2>&1)
 	_hk_rc=$?
+	HOST_MS=$((($(date +%s%N) - _hk_t0) / 1000000))
 	printf '%s\n' "$HOST_OUT" | sed 's/^/    host: /'
 	serve kvp
 	return $_hk_rc

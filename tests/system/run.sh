@@ -23,6 +23,11 @@
 # (default $BUILD/bench/vmbus-shim.so); HVGUEST_ROOT_CACHE (mkroot.sh's
 # cache, also holding the prepared root); HVGSYS_TESTS (names of tests to
 # run, e.g. "test-kill test-reload"; test-switch always runs first);
+# HVGSYS_MANAGER (networkmanager, networkd or netplan): a run for the
+# real-manager tests instead, in its own prepared root with that manager's
+# Debian packages added (cached like the plain one): test-switch, then only
+# the tests marked "# hvgsys: manager" (they read /opt/hvgsys/manager); a
+# run without it skips those tests.
 # HVGSYS_HOLD=FILE keeps the booted container, after the tests that need no
 # reboot, until FILE is removed (debugging: nsenter -t LEADER -a).
 # Logs: $BUILD/system/logs.
@@ -40,6 +45,17 @@ export BUILD
 # (udevadm for test-aliases, strace for test-thaw, jq for test-msgid).
 PREP_PKGS="systemd systemd-sysv udev dbus hyperv-daemons libinih1 libnl-3-200 libnl-route-3-200
 	procps jq iproute2 strace e2fsprogs util-linux"
+# One manager at a time (never on this machine: only in the prepared root).
+MANAGER=${HVGSYS_MANAGER:-}
+case $MANAGER in
+'') ;;
+networkmanager) PREP_PKGS="$PREP_PKGS network-manager" ;;
+# networkd is part of systemd in Debian 12 (the test enables it); resolved,
+# as on such machines, so that its DNS is in use (and GET_IP_INFO's).
+networkd) PREP_PKGS="$PREP_PKGS systemd-resolved" ;;
+netplan) PREP_PKGS="$PREP_PKGS netplan.io systemd-resolved" ;;
+*) echo "HVGSYS_MANAGER: unknown manager $MANAGER"; exit 1 ;;
+esac
 
 say() { printf '%s\n' "$*"; }
 
@@ -78,7 +94,7 @@ work=$BUILD/system/ns
 mkdir -p "$work"
 mount -t tmpfs -o mode=0755,size=3G hvgsys "$work" || { say "cannot mount a tmpfs on $work"; exit 1; }
 root=$work/root
-logdir=$BUILD/system/logs
+logdir=$BUILD/system/logs${MANAGER:+-$MANAGER}
 rm -rf "$logdir"
 mkdir -p "$logdir"
 NSPAWN_PID=
@@ -120,7 +136,8 @@ if [ -f "$prepared" ] && [ -f "$base" ] && [ -z "$(find "$base" -newer "$prepare
 	mkdir -p "$root"
 	tar -C "$root" -xf "$prepared" || exit 1
 else
-	rm -f "$cache"/debian12-system-*.tar
+	# Stale ones only: the other package lists have their own tarballs.
+	find "$cache" -maxdepth 1 -name 'debian12-system-*.tar' ! -newer "$base" -delete 2>/dev/null
 	prepare_root || { say "cannot prepare the root"; exit 1; }
 fi
 
@@ -146,6 +163,7 @@ dpkg-deb -b "$work/next" "$root/opt/hvgsys/debs/hvguest-next.deb" >/dev/null || 
 sed -n 's/^#define HV_MSGID_\([A-Z_]*\)[[:space:]]*"\([0-9a-f]*\)".*/\1=\2/p' "$src/lib/log.h" \
 	>"$root/opt/hvgsys/msgids"
 echo "$MACHINE" >"$root/etc/hostname"
+echo "$MANAGER" >"$root/opt/hvgsys/manager"
 # Our own block device, for test-thaw: an ext4 image on the tmpfs, never
 # frozen (only FITHAW, which is harmless on a filesystem that is not).
 truncate -s 32M "$work/own.img"
@@ -276,6 +294,12 @@ for t in "$here"/test-*.sh; do
 	n=${n%.sh}
 	[ -z "${HVGSYS_TESTS:-}" ] || [ "$n" = test-switch ] ||
 		case " $HVGSYS_TESTS " in *" $n "*) ;; *) continue ;; esac
+	# A manager's run: test-switch and the manager tests; otherwise none.
+	if grep -q '^# hvgsys: manager' "$t"; then
+		[ -n "$MANAGER" ] || continue
+	elif [ -n "$MANAGER" ] && [ "$n" != test-switch ]; then
+		continue
+	fi
 	all="$all $n"
 done
 order=
