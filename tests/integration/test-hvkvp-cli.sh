@@ -237,8 +237,15 @@ kvp --json --pool guest watch --count 3 >"$T/watchj.out" 2>"$T/watchj.err" &
 wjpid=$!
 hv_wait 5 grep -q watching "$T/watch.err" || hv_fail "watch did not start"
 hv_wait 5 grep -q watching "$T/watchj.err" || hv_fail "watch --json did not start"
+# watch reports the difference between two reads of the pools, so a change
+# made before the previous one was seen is folded into it: make each change
+# only once both watchers have printed the one before.
 kvp set Watched one
+hv_wait 10 grep -q '^+ guest Watched = one$' "$T/watch.out" || hv_fail "watch did not see the add"
+hv_wait 10 grep -q '"added"' "$T/watchj.out" || hv_fail "watch --json did not see the add"
 kvp set Watched two
+hv_wait 10 grep -q '^~ guest Watched = two$' "$T/watch.out" || hv_fail "watch did not see the change"
+hv_wait 10 grep -q '"changed"' "$T/watchj.out" || hv_fail "watch --json did not see the change"
 kvp delete Watched
 wait "$wpid" || hv_fail "watch exited $?"
 wait "$wjpid" || hv_fail "watch --json exited $?"
