@@ -294,22 +294,10 @@ echo "notes: upstream's GET replies carry an empty value (hv-protocol.md 2.3), s
 echo "       figures are round trips, not checked values; null does no work at all."
 # The other daemons' benchmarks (each skips with a message what it cannot run).
 if [ "${BENCH_KVP_ONLY:-0}" != 1 ]; then
-	echo
-	BUILD=$BUILD sh "$(dirname "$0")/fcopy-run.sh" || failed=1
-	echo
-	BUILD=$BUILD sh "$(dirname "$0")/fcopy-uio.sh" || failed=1
-	echo
-	BUILD=$BUILD sh "$(dirname "$0")/vss-stall.sh" || failed=1
-	echo
-	BUILD=$BUILD sh "$(dirname "$0")/vss-levels.sh" || failed=1
-	echo
-	BUILD=$BUILD sh "$(dirname "$0")/fcopy-disk.sh" || failed=1
-	echo
-	BUILD=$BUILD sh "$(dirname "$0")/boot.sh" || failed=1
-	echo
-	BUILD=$BUILD sh "$(dirname "$0")/getip.sh" || failed=1
-	echo
-	BUILD=$BUILD sh "$(dirname "$0")/kvp-syscalls.sh" || failed=1
+	for b in fcopy-run fcopy-uio vss-stall vss-levels fcopy-disk boot getip kvp-syscalls; do
+		echo
+		BUILD=$BUILD sh "$(dirname "$0")/$b.sh" || failed=1
+	done
 fi
 echo
 sh "$(dirname "$0")/summary.sh" "$BENCH_RAW"
